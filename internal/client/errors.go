@@ -1,0 +1,115 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Sentinel errors for the outcomes callers branch on. Check them with
+// errors.Is; the concrete types below carry the details.
+var (
+	// ErrNotFound reports a 404: no account for an email, or a reset token
+	// that is unknown, expired or already used.
+	ErrNotFound = errors.New("not found")
+
+	// ErrPasswordRejected reports a 400 from the finish-reset call: the new
+	// password does not meet the server's requirements.
+	ErrPasswordRejected = errors.New("password rejected")
+
+	// ErrOutcomeUnknown reports that a non-idempotent call failed in a way
+	// that leaves open whether the server acted on it (a timeout after the
+	// request was written, a 500, a connection dropped mid-response). Such a
+	// call is never repeated automatically.
+	ErrOutcomeUnknown = errors.New("outcome unknown")
+
+	// ErrTokenProbablyConsumed reports that a finish-reset call failed
+	// ambiguously and a follow-up verification found the token gone: the
+	// first attempt most likely changed the password.
+	ErrTokenProbablyConsumed = errors.New("token probably consumed by an earlier attempt")
+)
+
+// Operation names one API call in errors and log lines. It never contains a
+// token or any other request data.
+type Operation string
+
+// The operations of the password-reset API.
+const (
+	OpRequestReset Operation = "request password reset"
+	OpVerifyToken  Operation = "verify reset token"
+	OpFinishReset  Operation = "finish password reset"
+)
+
+// APIError is a response with an unexpected status code. Message is the
+// server's own explanation when it sent one, already redacted and shortened.
+type APIError struct {
+	Op         Operation
+	StatusCode int
+	Message    string
+	// Attempts is how many requests were sent for this call.
+	Attempts int
+}
+
+func (e *APIError) Error() string {
+	msg := fmt.Sprintf("%s: server answered %d %s", e.Op, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	return msg
+}
+
+// Is lets errors.Is match the sentinel errors by status code and operation.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrPasswordRejected:
+		return e.Op == OpFinishReset && e.StatusCode == http.StatusBadRequest
+	}
+	return false
+}
+
+// TransportError is a failure to get any usable response: the connection
+// could not be made, was dropped, timed out, or the response could not be
+// read. Err never carries the request URL (see redact.go).
+type TransportError struct {
+	Op       Operation
+	Err      error
+	Attempts int
+}
+
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("%s: %v", e.Op, e.Err)
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// OutcomeUnknownError wraps the failure of a non-idempotent call after which
+// the server may or may not have acted. Callers must not blindly repeat the
+// call; they should tell the person what to check.
+type OutcomeUnknownError struct {
+	Op    Operation
+	Cause error
+}
+
+func (e *OutcomeUnknownError) Error() string {
+	return fmt.Sprintf("%s: the outcome is unknown, the server may or may not have acted: %v", e.Op, e.Cause)
+}
+
+func (e *OutcomeUnknownError) Unwrap() error { return e.Cause }
+
+// Is matches ErrOutcomeUnknown.
+func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
+
+// ResponseError reports a response that arrived but could not be used: a
+// body over the size cap, malformed JSON, or a redirect, which the client
+// refuses to follow because the request URL carries a secret.
+type ResponseError struct {
+	Op         Operation
+	StatusCode int
+	Reason     string
+}
+
+func (e *ResponseError) Error() string {
+	return fmt.Sprintf("%s: unusable response (status %d): %s", e.Op, e.StatusCode, e.Reason)
+}

@@ -1,0 +1,188 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Account mirrors the API's AccountDTO. Unknown fields are ignored so that
+// the API can grow without breaking the provider.
+type Account struct {
+	ID             string       `json:"id"`
+	FullName       string       `json:"fullName"`
+	Email          string       `json:"email"`
+	ConsentGranted *bool        `json:"consentGranted,omitempty"`
+	Status         string       `json:"status"`
+	Anonymous      bool         `json:"anonymous"`
+	PhoneNumber    string       `json:"phoneNumber,omitempty"`
+	Preferences    *Preferences `json:"preferences,omitempty"`
+	Onboarding     *Onboarding  `json:"onboarding,omitempty"`
+	Links          []any        `json:"links,omitempty"`
+}
+
+// Preferences mirrors the account's preferences object.
+type Preferences struct {
+	Language               string `json:"language,omitempty"`
+	LastActiveProject      string `json:"lastActiveProject,omitempty"`
+	LastActiveOrganization string `json:"lastActiveOrganization,omitempty"`
+	SendNewsletter         bool   `json:"sendNewsletter"`
+}
+
+// Onboarding mirrors the account's onboarding object.
+type Onboarding struct {
+	IntroShown []string `json:"introShown"`
+	TipsShown  []string `json:"tipsShown"`
+}
+
+// FinishResetRequest is the body of the finish-reset call.
+type FinishResetRequest struct {
+	NewPassword    string `json:"newPassword"`
+	ConsentGranted *bool  `json:"consentGranted,omitempty"`
+}
+
+type requestResetBody struct {
+	Email string `json:"email"`
+}
+
+const passwordResetPath = "accounts/passwordReset"
+
+// ErrInvalidToken is returned, without sending anything, for a token that
+// cannot be a single path segment.
+var ErrInvalidToken = errors.New("the reset token is empty or not a single path segment")
+
+func checkToken(token string) error {
+	if token == "" || token == "." || token == ".." || strings.ContainsAny(token, "/\\") {
+		return ErrInvalidToken
+	}
+	return nil
+}
+
+// RequestPasswordReset asks the API to mail a reset token to email
+// (POST /accounts/passwordReset). A 404 (no such account) matches ErrNotFound.
+//
+// The call sends a mail, so it is repeated only when the server certainly did
+// not act; after an ambiguous failure it returns an *OutcomeUnknownError.
+func (c *Client) RequestPasswordReset(ctx context.Context, email string) error {
+	ci := &callInfo{op: OpRequestReset}
+	r, err := c.do(ctx, ci, http.MethodPost, c.urlFor(strings.Split(passwordResetPath, "/")...), requestResetBody{Email: email})
+	if err != nil {
+		return ambiguousIfSent(ci, err)
+	}
+	switch {
+	case r.status >= 200 && r.status < 300:
+		return nil
+	case isAmbiguousStatus(r):
+		return &OutcomeUnknownError{Op: ci.op, Cause: c.apiError(ci, r)}
+	default:
+		return c.apiError(ci, r)
+	}
+}
+
+// VerifyResetToken returns the account a reset token belongs to
+// (GET /accounts/passwordReset/{token}). An unknown, expired or used token
+// matches ErrNotFound. The call is safe to repeat and is retried on every
+// transient failure.
+func (c *Client) VerifyResetToken(ctx context.Context, token string) (*Account, error) {
+	if err := checkToken(token); err != nil {
+		return nil, err
+	}
+	ci := &callInfo{op: OpVerifyToken, idempotent: true}
+	r, err := c.do(ctx, ci, http.MethodGet, c.tokenURL(token), nil, token)
+	if err != nil {
+		return nil, err
+	}
+	if r.status != http.StatusOK {
+		return nil, c.apiError(ci, r, token)
+	}
+	var acct Account
+	if err := json.Unmarshal(r.body, &acct); err != nil {
+		return nil, &ResponseError{Op: ci.op, StatusCode: r.status, Reason: "the body is not the expected JSON account: " + redactString(cleanMessage(err.Error()), token)}
+	}
+	return &acct, nil
+}
+
+// FinishPasswordReset sets a new password with a reset token
+// (POST /accounts/passwordReset/{token}). A 404 matches ErrNotFound and a 400
+// matches ErrPasswordRejected, with the server's explanation in the
+// *APIError's Message.
+//
+// After an ambiguous failure the client asks the API, with a safe GET, whether
+// the token still exists. Tokens are single use, so a token that still
+// verifies proves the password was not changed and the call is sent once more;
+// setting the same password twice would be harmless anyway. A token that is
+// gone yields ErrTokenProbablyConsumed: the first attempt most likely worked.
+func (c *Client) FinishPasswordReset(ctx context.Context, token string, body FinishResetRequest) error {
+	if err := checkToken(token); err != nil {
+		return err
+	}
+	err := c.finishOnce(ctx, token, body)
+	if !errors.Is(err, ErrOutcomeUnknown) {
+		return err
+	}
+	c.log.Warn(ctx, "finishing the password reset failed ambiguously; checking whether the token was consumed", map[string]any{"operation": string(OpFinishReset)})
+	if _, verr := c.VerifyResetToken(ctx, token); verr != nil {
+		if errors.Is(verr, ErrNotFound) {
+			return &OutcomeUnknownError{Op: OpFinishReset, Cause: fmt.Errorf("%w: %w", ErrTokenProbablyConsumed, err)}
+		}
+		return err
+	}
+	err2 := c.finishOnce(ctx, token, body)
+	if errors.Is(err2, ErrNotFound) {
+		// The token verified a moment ago, so the first attempt must have
+		// been processed after all.
+		return &OutcomeUnknownError{Op: OpFinishReset, Cause: fmt.Errorf("%w: %w", ErrTokenProbablyConsumed, err)}
+	}
+	return err2
+}
+
+func (c *Client) finishOnce(ctx context.Context, token string, body FinishResetRequest) error {
+	ci := &callInfo{op: OpFinishReset}
+	secrets := []string{token, body.NewPassword}
+	r, err := c.do(ctx, ci, http.MethodPost, c.tokenURL(token), body, secrets...)
+	if err != nil {
+		return ambiguousIfSent(ci, err)
+	}
+	switch {
+	case r.status >= 200 && r.status < 300:
+		return nil
+	case isAmbiguousStatus(r):
+		return &OutcomeUnknownError{Op: ci.op, Cause: c.apiError(ci, r, secrets...)}
+	default:
+		return c.apiError(ci, r, secrets...)
+	}
+}
+
+func (c *Client) tokenURL(token string) *url.URL {
+	return c.urlFor(append(strings.Split(passwordResetPath, "/"), token)...)
+}
+
+// ambiguousIfSent marks a transport failure of a non-idempotent call as an
+// unknown outcome unless the request certainly never reached the server: the
+// connection could not be opened, or the call was cancelled while it waited
+// for its turn. Earlier attempts need no thought, since a POST is only
+// repeated after a definite refusal.
+func ambiguousIfSent(ci *callInfo, err error) error {
+	var te *TransportError
+	if errors.As(err, &te) && ci.sent && !notSent(te.Err) {
+		return &OutcomeUnknownError{Op: ci.op, Cause: err}
+	}
+	return err
+}
+
+// isAmbiguousStatus reports a status after which a POST may or may not have
+// been acted on. 429 and 503 with Retry-After are refusals made before any
+// work, so they are not ambiguous.
+func isAmbiguousStatus(r *response) bool {
+	switch r.status {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return true
+	case http.StatusServiceUnavailable:
+		return r.header.Get("Retry-After") == ""
+	}
+	return false
+}

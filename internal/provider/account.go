@@ -1,0 +1,140 @@
+package provider
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
+)
+
+// This file holds what the clevermaps_reset_token data source and ephemeral
+// resource share: the model of a verified token and the one function that
+// verifies it, so that the two cannot drift apart.
+
+// resetTokenModel is the state of a token verification.
+type resetTokenModel struct {
+	Token          types.String `tfsdk:"token"`
+	Valid          types.Bool   `tfsdk:"valid"`
+	AccountID      types.String `tfsdk:"account_id"`
+	FullName       types.String `tfsdk:"full_name"`
+	Email          types.String `tfsdk:"email"`
+	Status         types.String `tfsdk:"status"`
+	ConsentGranted types.Bool   `tfsdk:"consent_granted"`
+	Anonymous      types.Bool   `tfsdk:"anonymous"`
+	PhoneNumber    types.String `tfsdk:"phone_number"`
+	Preferences    types.Object `tfsdk:"preferences"`
+	Onboarding     types.Object `tfsdk:"onboarding"`
+}
+
+var preferencesAttrTypes = map[string]attr.Type{
+	"language":                 types.StringType,
+	"last_active_project":      types.StringType,
+	"last_active_organization": types.StringType,
+	"send_newsletter":          types.BoolType,
+}
+
+var onboardingAttrTypes = map[string]attr.Type{
+	"intro_shown": types.ListType{ElemType: types.StringType},
+	"tips_shown":  types.ListType{ElemType: types.StringType},
+}
+
+// Descriptions shared by both schemas.
+const (
+	descToken = "The password-reset token from the reset mail. It is a secret: it is marked sensitive and " +
+		"never logged. Must not be empty or contain control characters, `/`, `?`, `#`, `%` or `..`."
+	descValid = "Whether the token is currently valid. An unknown, expired or already used token gives " +
+		"`false` (not an error) and leaves the account attributes null, so a configuration can gate on it " +
+		"with a `precondition`, `postcondition` or `check` block."
+	descAccountID      = "ID of the account the token belongs to."
+	descFullName       = "Full name of the account's owner."
+	descEmail          = "Email address of the account."
+	descStatus         = "Account status: `ENABLED` or `DISABLED`."
+	descConsentGranted = "Whether the owner granted consent to the terms; null when the API does not say."
+	descAnonymous      = "Whether the account is anonymous."
+	descPhoneNumber    = "Phone number of the account, if any."
+	descPreferences    = "The account's preferences."
+	descOnboarding     = "Which onboarding intros and tips the account has already seen."
+)
+
+// verifyResetToken verifies m.Token and fills the rest of m. An unknown token
+// is not an error: it yields valid = false and null account attributes.
+func verifyResetToken(ctx context.Context, c *client.Client, m *resetTokenModel) (error, diag.Diagnostics) {
+	acct, err := c.VerifyResetToken(ctx, m.Token.ValueString())
+	if errors.Is(err, client.ErrNotFound) {
+		m.setInvalid()
+		return nil, nil
+	}
+	if err != nil {
+		return err, nil
+	}
+	return nil, m.setAccount(ctx, acct)
+}
+
+func (m *resetTokenModel) setInvalid() {
+	m.Valid = types.BoolValue(false)
+	m.AccountID = types.StringNull()
+	m.FullName = types.StringNull()
+	m.Email = types.StringNull()
+	m.Status = types.StringNull()
+	m.ConsentGranted = types.BoolNull()
+	m.Anonymous = types.BoolNull()
+	m.PhoneNumber = types.StringNull()
+	m.Preferences = types.ObjectNull(preferencesAttrTypes)
+	m.Onboarding = types.ObjectNull(onboardingAttrTypes)
+}
+
+func (m *resetTokenModel) setAccount(ctx context.Context, a *client.Account) diag.Diagnostics {
+	var diags diag.Diagnostics
+	m.Valid = types.BoolValue(true)
+	m.AccountID = types.StringValue(a.ID)
+	m.FullName = types.StringValue(a.FullName)
+	m.Email = types.StringValue(a.Email)
+	m.Status = types.StringValue(a.Status)
+	m.ConsentGranted = types.BoolPointerValue(a.ConsentGranted)
+	m.Anonymous = types.BoolValue(a.Anonymous)
+	m.PhoneNumber = stringOrNull(a.PhoneNumber)
+
+	m.Preferences = types.ObjectNull(preferencesAttrTypes)
+	if p := a.Preferences; p != nil {
+		var d diag.Diagnostics
+		m.Preferences, d = types.ObjectValue(preferencesAttrTypes, map[string]attr.Value{
+			"language":                 stringOrNull(p.Language),
+			"last_active_project":      stringOrNull(p.LastActiveProject),
+			"last_active_organization": stringOrNull(p.LastActiveOrganization),
+			"send_newsletter":          types.BoolValue(p.SendNewsletter),
+		})
+		diags.Append(d...)
+	}
+
+	m.Onboarding = types.ObjectNull(onboardingAttrTypes)
+	if o := a.Onboarding; o != nil {
+		intro, d := types.ListValueFrom(ctx, types.StringType, nonNil(o.IntroShown))
+		diags.Append(d...)
+		tips, d := types.ListValueFrom(ctx, types.StringType, nonNil(o.TipsShown))
+		diags.Append(d...)
+		m.Onboarding, d = types.ObjectValue(onboardingAttrTypes, map[string]attr.Value{
+			"intro_shown": intro,
+			"tips_shown":  tips,
+		})
+		diags.Append(d...)
+	}
+	return diags
+}
+
+func stringOrNull(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

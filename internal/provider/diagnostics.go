@@ -1,0 +1,67 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
+)
+
+// The functions here turn client errors into diagnostics for the person
+// running apply: what failed, for which input, and what to do next. Client
+// errors are already free of secrets; these messages add none.
+
+// commonFailure describes failures that look the same for every call, or
+// returns ok=false.
+func commonFailure(err error) (summary, detail string, ok bool) {
+	var apiErr *client.APIError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "CleverMaps API call cancelled", "The operation was cancelled before it finished.", true
+	case errors.Is(err, context.DeadlineExceeded):
+		return "CleverMaps API call timed out", fmt.Sprintf("%s. Raise the operation's timeout or the provider's request_timeout_ms if the API is slow.", err), true
+	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests:
+		return "CleverMaps API is rate limiting", fmt.Sprintf("The API kept answering 429 Too Many Requests after %d attempt(s), so the call was given up; the server did not act on it. "+
+			"Apply again later, or lower requests_per_second in the provider block.", apiErr.Attempts), true
+	}
+	return "", "", false
+}
+
+// requestResetDiagnostic reports a failed reset-mail request for email.
+func requestResetDiagnostic(diags *diag.Diagnostics, attr path.Path, email string, err error) {
+	if summary, detail, ok := commonFailure(err); ok {
+		diags.AddAttributeError(attr, summary, fmt.Sprintf("Sending a password-reset mail to %q: %s", email, detail))
+		return
+	}
+	switch {
+	case errors.Is(err, client.ErrNotFound):
+		diags.AddAttributeError(attr, "No CleverMaps account for this email",
+			fmt.Sprintf("No CleverMaps account exists for %q, so no password-reset mail was sent. "+
+				"Check the address for typos, or create the account before requesting a reset.", email))
+	case errors.Is(err, client.ErrOutcomeUnknown):
+		diags.AddAttributeError(attr, "Unknown whether the reset mail was sent",
+			fmt.Sprintf("Requesting a password-reset mail for %q failed in a way that leaves open whether the server sent it: %s. "+
+				"The request was not repeated, so that the user does not get two mails. Check with the user (or the mailbox) "+
+				"whether the mail arrived: if it did, no action is needed, although Terraform will send another mail on the next apply "+
+				"because this one was not recorded.", email, err))
+	default:
+		diags.AddAttributeError(attr, "Sending the password-reset mail failed",
+			fmt.Sprintf("Requesting a password-reset mail for %q failed: %s.", email, err))
+	}
+}
+
+// verifyTokenDiagnostic reports a failed token verification (any failure
+// other than an unknown token, which is not an error).
+func verifyTokenDiagnostic(diags *diag.Diagnostics, attr path.Path, err error) {
+	if summary, detail, ok := commonFailure(err); ok {
+		diags.AddAttributeError(attr, summary, "Verifying the reset token: "+detail)
+		return
+	}
+	diags.AddAttributeError(attr, "Verifying the reset token failed",
+		fmt.Sprintf("The CleverMaps API could not verify the reset token: %s. The call is safe to repeat; apply again once the API is reachable.", err))
+}

@@ -1,0 +1,212 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
+)
+
+// testAccProtoV6ProviderFactories runs the provider in-process for
+// terraform-plugin-testing, which drives a real CLI (TF_ACC_TERRAFORM_PATH,
+// set by the Makefile to a tofu or terraform built from source).
+var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"clevermaps": providerserver.NewProtocol6WithError(New("test")()),
+}
+
+// testAccPreCheck fails fast with a clear message when the acceptance
+// environment is incomplete, instead of letting plugin-testing pick up
+// whatever terraform happens to be on PATH.
+func testAccPreCheck(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
+		t.Fatal("TF_ACC_TERRAFORM_PATH must point at the CLI to test with; run the acceptance tests through `make testacc`")
+	}
+}
+
+// Seed accounts of the stand-in API used across tests.
+const (
+	adaEmail   = "ada@example.com"
+	graceEmail = "grace@example.com"
+)
+
+func testAccounts() []standin.Account {
+	consent := true
+	return []standin.Account{
+		{
+			ID: "acc-ada", FullName: "Ada Lovelace", Email: adaEmail, Status: "ENABLED",
+			ConsentGranted: &consent, PhoneNumber: "+44 20 7946 0000",
+			Preferences: &standin.Preferences{Language: "en", LastActiveProject: "proj-1", LastActiveOrganization: "org-1", SendNewsletter: true},
+			Onboarding:  &standin.Onboarding{IntroShown: []string{"welcome"}, TipsShown: []string{"map", "filters"}},
+		},
+		{ID: "acc-grace", FullName: "Grace Hopper", Email: graceEmail, Status: "ENABLED"},
+	}
+}
+
+// newTestAPI starts a fresh stand-in of the CleverMaps API for one test.
+func newTestAPI(t *testing.T) *standin.Server {
+	t.Helper()
+	api := standin.NewServer(standin.Config{Accounts: testAccounts()})
+	if _, err := api.Start("127.0.0.1:0"); err != nil {
+		t.Fatalf("starting the stand-in API: %v", err)
+	}
+	t.Cleanup(func() { _ = api.Close() })
+	return api
+}
+
+// providerBlock configures the provider against api with fast retries, so
+// that fault tests do not sleep for the production defaults.
+func providerBlock(api *standin.Server) string {
+	return fmt.Sprintf(`
+provider "clevermaps" {
+  endpoint = %q
+  retry = {
+    attempts     = 3
+    min_delay_ms = 10
+    max_delay_ms = 100
+  }
+}
+`, api.URL())
+}
+
+// expectRequests is a state check asserting how many requests the stand-in
+// API received for an endpoint so far.
+type expectRequests struct {
+	api  *standin.Server
+	ep   standin.Endpoint
+	want int
+}
+
+func (e expectRequests) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	if got := e.api.Count(e.ep); got != e.want {
+		resp.Error = fmt.Errorf("the API received %d %s request(s), want %d", got, e.ep, e.want)
+	}
+}
+
+// checkRequestTotal returns a destroy check asserting that the API saw
+// exactly total requests, i.e. that destroying sent nothing.
+func checkRequestTotal(api *standin.Server, total int) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		if got := len(api.Journal()); got != total {
+			return fmt.Errorf("the API received %d request(s) in total, want %d", got, total)
+		}
+		return nil
+	}
+}
+
+func TestAccProvider_invalidEndpoint(t *testing.T) {
+	api := newTestAPI(t)
+	for name, endpoint := range map[string]string{
+		"no scheme":          "secure.clevermaps.io/rest",
+		"unsupported scheme": "ftp://secure.clevermaps.io/rest",
+		"userinfo":           "https://user:pass@secure.clevermaps.io/rest",
+		"query":              "https://secure.clevermaps.io/rest?x=1",
+	} {
+		t.Run(name, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { testAccPreCheck(t) },
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: fmt.Sprintf(`
+provider "clevermaps" {
+  endpoint = %q
+}
+resource "clevermaps_password_reset_request" "test" {
+  email = %q
+}
+`, endpoint, adaEmail),
+					ExpectError: regexp.MustCompile(`(?s)Invalid CleverMaps endpoint.*endpoint`),
+				}},
+			})
+		})
+	}
+	if n := len(api.Journal()); n != 0 {
+		t.Errorf("the API received %d request(s), want none", n)
+	}
+}
+
+func TestAccProvider_endpointFromEnvironment(t *testing.T) {
+	api := newTestAPI(t)
+	t.Setenv(EndpointEnvVar, api.URL())
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+resource "clevermaps_password_reset_request" "test" {
+  email = %q
+}
+`, adaEmail),
+			ConfigStateChecks: []statecheck.StateCheck{
+				expectRequests{api, standin.EndpointRequestReset, 1},
+			},
+		}},
+	})
+}
+
+func TestAccProvider_invalidEndpointFromEnvironment(t *testing.T) {
+	t.Setenv(EndpointEnvVar, "localhost:8080/rest")
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+resource "clevermaps_password_reset_request" "test" {
+  email = %q
+}
+`, adaEmail),
+			ExpectError: regexp.MustCompile(`(?s)Invalid CleverMaps endpoint.*CLEVERMAPS_ENDPOINT`),
+		}},
+	})
+}
+
+func TestAccProvider_invertedRetrySettings(t *testing.T) {
+	api := newTestAPI(t)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: fmt.Sprintf(`
+provider "clevermaps" {
+  endpoint = %q
+  retry = {
+    min_delay_ms = 5000
+    max_delay_ms = 100
+  }
+}
+resource "clevermaps_password_reset_request" "test" {
+  email = %q
+}
+`, api.URL(), adaEmail),
+				ExpectError: regexp.MustCompile(`retry.max_delay_ms`),
+			},
+			{
+				Config: fmt.Sprintf(`
+provider "clevermaps" {
+  endpoint = %q
+  retry = {
+    attempts = -1
+  }
+}
+resource "clevermaps_password_reset_request" "test" {
+  email = %q
+}
+`, api.URL(), adaEmail),
+				ExpectError: regexp.MustCompile(`retry.attempts`),
+			},
+		},
+	})
+	if n := len(api.Journal()); n != 0 {
+		t.Errorf("the API received %d request(s), want none", n)
+	}
+}

@@ -1,0 +1,98 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
+)
+
+var (
+	_ datasource.DataSource              = (*resetTokenDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*resetTokenDataSource)(nil)
+)
+
+// resetTokenDataSource verifies a reset token (GET
+// /accounts/passwordReset/{token}). The token is stored in state, marked
+// sensitive; the ephemeral resource of the same name avoids that on CLIs
+// that support ephemeral resources.
+type resetTokenDataSource struct {
+	client *client.Client
+}
+
+func newResetTokenDataSource() datasource.DataSource {
+	return &resetTokenDataSource{}
+}
+
+func (d *resetTokenDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_reset_token"
+}
+
+func (d *resetTokenDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Verifies a CleverMaps password-reset token and returns the account it belongs to " +
+			"(`GET /accounts/passwordReset/{token}`). Verifying does not use up the token.\n\n" +
+			"Use it to check a token before finishing a reset, or to gate a configuration on a token's validity. " +
+			"The token is stored in state (marked sensitive); on Terraform 1.10+ or OpenTofu 1.11+ prefer the " +
+			"`clevermaps_reset_token` ephemeral resource, which keeps it out of state and plan files.",
+		Attributes: map[string]schema.Attribute{
+			"token": schema.StringAttribute{
+				MarkdownDescription: descToken,
+				Required:            true,
+				Sensitive:           true,
+				Validators:          []validator.String{tokenValidator{}},
+			},
+			"valid":           schema.BoolAttribute{MarkdownDescription: descValid, Computed: true},
+			"account_id":      schema.StringAttribute{MarkdownDescription: descAccountID, Computed: true},
+			"full_name":       schema.StringAttribute{MarkdownDescription: descFullName, Computed: true},
+			"email":           schema.StringAttribute{MarkdownDescription: descEmail, Computed: true},
+			"status":          schema.StringAttribute{MarkdownDescription: descStatus, Computed: true},
+			"consent_granted": schema.BoolAttribute{MarkdownDescription: descConsentGranted, Computed: true},
+			"anonymous":       schema.BoolAttribute{MarkdownDescription: descAnonymous, Computed: true},
+			"phone_number":    schema.StringAttribute{MarkdownDescription: descPhoneNumber, Computed: true},
+			"preferences": schema.SingleNestedAttribute{
+				MarkdownDescription: descPreferences,
+				Computed:            true,
+				Attributes: map[string]schema.Attribute{
+					"language":                 schema.StringAttribute{MarkdownDescription: "Preferred language, such as `en`.", Computed: true},
+					"last_active_project":      schema.StringAttribute{MarkdownDescription: "ID of the project the account used last.", Computed: true},
+					"last_active_organization": schema.StringAttribute{MarkdownDescription: "ID of the organization the account used last.", Computed: true},
+					"send_newsletter":          schema.BoolAttribute{MarkdownDescription: "Whether the account receives the newsletter.", Computed: true},
+				},
+			},
+			"onboarding": schema.SingleNestedAttribute{
+				MarkdownDescription: descOnboarding,
+				Computed:            true,
+				Attributes: map[string]schema.Attribute{
+					"intro_shown": schema.ListAttribute{MarkdownDescription: "Intros already shown.", ElementType: types.StringType, Computed: true},
+					"tips_shown":  schema.ListAttribute{MarkdownDescription: "Tips already shown.", ElementType: types.StringType, Computed: true},
+				},
+			},
+		},
+	}
+}
+
+func (d *resetTokenDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *resetTokenDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m resetTokenModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx = secretContext(ctx, m.Token.ValueString())
+	err, diags := verifyResetToken(ctx, d.client, &m)
+	resp.Diagnostics.Append(diags...)
+	if err != nil {
+		verifyTokenDiagnostic(&resp.Diagnostics, path.Root("token"), err)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}

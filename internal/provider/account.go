@@ -58,6 +58,13 @@ const (
 	descPhoneNumber    = "Phone number of the account, if any."
 	descPreferences    = "The account's preferences."
 	descOnboarding     = "Which onboarding intros and tips the account has already seen."
+
+	descLanguage         = "Preferred language, such as `en`."
+	descLastProject      = "ID of the project the account used last."
+	descLastOrganization = "ID of the organization the account used last."
+	descSendNewsletter   = "Whether the account receives the newsletter."
+	descIntroShown       = "Intros already shown."
+	descTipsShown        = "Tips already shown."
 )
 
 // verifyResetToken verifies m.Token and fills the rest of m. An unknown token

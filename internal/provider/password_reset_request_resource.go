@@ -119,7 +119,8 @@ func (r *passwordResetRequestResource) Create(ctx context.Context, req resource.
 }
 
 // Read keeps the state as it is: a sent mail cannot be read back from the API.
-func (r *passwordResetRequestResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
+func (r *passwordResetRequestResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {
+}
 
 // Update only runs for changes of timeouts, since every other argument
 // requires replacement; it sends nothing.
@@ -133,7 +134,8 @@ func (r *passwordResetRequestResource) Update(ctx context.Context, req resource.
 }
 
 // Delete only forgets the request: a sent mail cannot be unsent.
-func (r *passwordResetRequestResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
+func (r *passwordResetRequestResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}
 
 // randomID returns 16 random bytes in hex.
 func randomID() string {

@@ -216,6 +216,7 @@ func (p *clevermapsProvider) userAgent(terraformVersion string) string {
 func (p *clevermapsProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		newPasswordResetRequestResource,
+		newPasswordResetResource,
 	}
 }
 
@@ -226,11 +227,16 @@ func (p *clevermapsProvider) DataSources(context.Context) []func() datasource.Da
 }
 
 func (p *clevermapsProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
-	return []func() ephemeral.EphemeralResource{}
+	return []func() ephemeral.EphemeralResource{
+		newResetTokenEphemeralResource,
+	}
 }
 
 func (p *clevermapsProvider) Actions(context.Context) []func() action.Action {
-	return []func() action.Action{}
+	return []func() action.Action{
+		newSendPasswordResetAction,
+		newResetPasswordAction,
+	}
 }
 
 // clientFrom extracts the API client that Configure stored as provider data.

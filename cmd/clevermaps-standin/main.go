@@ -1,0 +1,201 @@
+// Command clevermaps-standin serves a local stand-in of the CleverMaps
+// password-reset API for demos, scripts and manual testing of the provider.
+// It keeps everything in memory; reset mails land in an outbox that
+// GET /_standin/outbox shows, and faults can be injected with
+// POST /_standin/faults.
+//
+// Usage:
+//
+//	clevermaps-standin [-listen 127.0.0.1:8080] [-accounts FILE] [-account EMAIL[=Full Name]]...
+//	                   [-token-lifetime 1h] [-password-min 8] [-password-max 100]
+//	                   [-rate-limit 0] [-url-file FILE]
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case errors.As(err, new(usageError)):
+		os.Exit(2) // The flag package already printed the problem and the usage.
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "clevermaps-standin:", err)
+		os.Exit(1)
+	}
+}
+
+// usageError marks a command line the flag package rejected and explained.
+type usageError struct{ error }
+
+// options is the parsed command line.
+type options struct {
+	listen        string
+	accountsFile  string
+	extraAccounts []standin.Account
+	tokenLifetime time.Duration
+	passwordMin   int
+	passwordMax   int
+	rateLimit     float64
+	urlFile       string
+}
+
+// parseFlags parses args, writing usage and flag errors to stderr.
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("clevermaps-standin", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on; 127.0.0.1:0 picks a free port")
+	fs.StringVar(&o.accountsFile, "accounts", "", "JSON file with an array of accounts (default: built-in demo accounts)")
+	fs.Func("account", "add an account, as EMAIL or EMAIL=Full Name (repeatable)", func(v string) error {
+		a, err := parseAccountFlag(v)
+		if err == nil {
+			o.extraAccounts = append(o.extraAccounts, a)
+		}
+		return err
+	})
+	fs.DurationVar(&o.tokenLifetime, "token-lifetime", time.Hour, "how long a reset token stays valid")
+	fs.IntVar(&o.passwordMin, "password-min", 8, "minimum new password length in characters")
+	fs.IntVar(&o.passwordMax, "password-max", 100, "maximum new password length in characters")
+	fs.Float64Var(&o.rateLimit, "rate-limit", 0, "API requests per second before answering 429; 0 is unlimited")
+	fs.StringVar(&o.urlFile, "url-file", "", "write the base URL to this file once listening")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, err
+		}
+		return o, usageError{err}
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
+		fs.Usage()
+		return o, usageError{errors.New("unexpected arguments")}
+	}
+	// Zero would silently select the library defaults, so reject what is not meant.
+	switch {
+	case o.tokenLifetime <= 0:
+		return o, errors.New("-token-lifetime must be positive")
+	case o.passwordMin < 1:
+		return o, errors.New("-password-min must be at least 1")
+	case o.passwordMax < o.passwordMin:
+		return o, errors.New("-password-max must not be below -password-min")
+	case o.rateLimit < 0:
+		return o, errors.New("-rate-limit must not be negative")
+	}
+	return o, nil
+}
+
+// parseAccountFlag reads EMAIL or EMAIL=Full Name. Without a name the email's
+// local part stands in, so the account still has a readable fullName.
+func parseAccountFlag(v string) (standin.Account, error) {
+	email, name, hasName := strings.Cut(v, "=")
+	email, name = strings.TrimSpace(email), strings.TrimSpace(name)
+	local, _, ok := strings.Cut(email, "@")
+	if !ok || local == "" || strings.HasSuffix(email, "@") {
+		return standin.Account{}, fmt.Errorf("%q is not an email address", email)
+	}
+	if !hasName || name == "" {
+		name = local
+	}
+	return standin.Account{Email: email, FullName: name}, nil
+}
+
+// loadAccounts reads a seed file. Unknown fields are errors, so that a typo in
+// a hand-written seed does not silently drop data.
+func loadAccounts(path string) ([]standin.Account, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var accounts []standin.Account
+	if err := dec.Decode(&accounts); err != nil {
+		return nil, fmt.Errorf("accounts file %s: %w", path, err)
+	}
+	return accounts, nil
+}
+
+// run serves until ctx ends.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	accounts := standin.DefaultAccounts()
+	if o.accountsFile != "" {
+		if accounts, err = loadAccounts(o.accountsFile); err != nil {
+			return err
+		}
+	}
+	accounts = append(accounts, o.extraAccounts...)
+
+	logger := log.New(stderr, "", log.LstdFlags)
+	s := standin.NewServer(standin.Config{
+		Accounts:          accounts,
+		TokenLifetime:     o.tokenLifetime,
+		PasswordMinLength: o.passwordMin,
+		PasswordMaxLength: o.passwordMax,
+		RateLimit:         o.rateLimit,
+		// Only method, endpoint and status: paths carry tokens, bodies passwords.
+		RequestLogger: func(method string, ep standin.Endpoint, status int) {
+			if status == 0 {
+				logger.Printf("%s %s no answer", method, ep)
+				return
+			}
+			logger.Printf("%s %s %d", method, ep, status)
+		},
+	})
+	baseURL, err := s.Start(o.listen)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	if o.urlFile != "" {
+		if err := writeFileAtomic(o.urlFile, baseURL+"\n"); err != nil {
+			return fmt.Errorf("write -url-file: %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "clevermaps-standin listening on %s\n", baseURL)
+
+	<-ctx.Done()
+	return s.Close()
+}
+
+// writeFileAtomic writes via a rename, so that a script polling for the file
+// never reads it half written.
+func writeFileAtomic(path, content string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // Fails harmlessly once renamed.
+	if _, err := tmp.WriteString(content); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

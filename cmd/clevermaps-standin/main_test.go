@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
+)
+
+func TestParseFlags(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr bool
+		check   func(t *testing.T, o options)
+	}{
+		{"defaults", nil, false, func(t *testing.T, o options) {
+			if o.listen != "127.0.0.1:8080" || o.tokenLifetime != time.Hour || o.passwordMin != 8 ||
+				o.passwordMax != 100 || o.rateLimit != 0 || o.accountsFile != "" || o.urlFile != "" {
+				t.Errorf("defaults = %+v", o)
+			}
+		}},
+		{"all flags", []string{
+			"-listen", "127.0.0.1:0", "-accounts", "seed.json", "-token-lifetime", "5m",
+			"-password-min", "10", "-password-max", "20", "-rate-limit", "2.5", "-url-file", "url.txt",
+			"-account", "x@example.com=Xavier Example", "-account", "y@example.com",
+		}, false, func(t *testing.T, o options) {
+			if o.listen != "127.0.0.1:0" || o.accountsFile != "seed.json" || o.tokenLifetime != 5*time.Minute ||
+				o.passwordMin != 10 || o.passwordMax != 20 || o.rateLimit != 2.5 || o.urlFile != "url.txt" {
+				t.Errorf("options = %+v", o)
+			}
+			want := []standin.Account{{Email: "x@example.com", FullName: "Xavier Example"}, {Email: "y@example.com", FullName: "y"}}
+			if len(o.extraAccounts) != 2 || o.extraAccounts[0].Email != want[0].Email || o.extraAccounts[0].FullName != want[0].FullName ||
+				o.extraAccounts[1].Email != want[1].Email || o.extraAccounts[1].FullName != want[1].FullName {
+				t.Errorf("accounts = %+v, want %+v", o.extraAccounts, want)
+			}
+		}},
+		{"bad account", []string{"-account", "not-an-email"}, true, nil},
+		{"account without domain", []string{"-account", "x@=X"}, true, nil},
+		{"zero lifetime", []string{"-token-lifetime", "0s"}, true, nil},
+		{"min above max", []string{"-password-min", "20", "-password-max", "10"}, true, nil},
+		{"min zero", []string{"-password-min", "0"}, true, nil},
+		{"negative rate", []string{"-rate-limit", "-1"}, true, nil},
+		{"unknown flag", []string{"-nope"}, true, nil},
+		{"stray argument", []string{"extra"}, true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := parseFlags(tt.args, io.Discard)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if tt.check != nil {
+				tt.check(t, o)
+			}
+		})
+	}
+	if _, err := parseFlags([]string{"-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-h: %v", err)
+	}
+}
+
+// syncBuffer lets the test read what the server goroutine writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestRunServesUntilCancelled(t *testing.T) {
+	dir := t.TempDir()
+	urlFile := filepath.Join(dir, "url")
+	seed := filepath.Join(dir, "seed.json")
+	if err := os.WriteFile(seed, []byte(`[{"email":"seed@example.com","fullName":"Seed","status":"ENABLED","anonymous":false,"password":"old-password"}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-url-file", urlFile, "-accounts", seed,
+			"-account", "extra@example.com=Extra"}, &stdout, &stderr)
+	}()
+
+	var baseURL string
+	for i := 0; ; i++ {
+		if b, err := os.ReadFile(urlFile); err == nil {
+			baseURL = strings.TrimSpace(string(b))
+			break
+		}
+		if i == 500 {
+			t.Fatalf("no URL file; stderr: %s", stderr.String())
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run ended early: %v; stderr: %s", err, stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if !strings.HasPrefix(baseURL, "http://127.0.0.1:") || !strings.HasSuffix(baseURL, "/rest") {
+		t.Fatalf("base URL %q", baseURL)
+	}
+
+	for _, email := range []string{"seed@example.com", "extra@example.com"} {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, baseURL+"/accounts/passwordReset",
+			strings.NewReader(`{"email":"`+email+`"}`))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			t.Errorf("reset for %s: %d", email, resp.StatusCode)
+		}
+	}
+	// The default seed is replaced by -accounts.
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, baseURL+"/accounts/passwordReset",
+		strings.NewReader(`{"email":"ada@example.com"}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("default account with -accounts: %d", resp.StatusCode)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("run did not return after cancellation")
+	}
+	if want := "clevermaps-standin listening on " + baseURL + "\n"; stdout.String() != want {
+		t.Errorf("stdout = %q, want %q", stdout.String(), want)
+	}
+	logs := stderr.String()
+	if !strings.Contains(logs, "POST request_reset 201") || !strings.Contains(logs, "POST request_reset 404") {
+		t.Errorf("stderr lacks request lines: %s", logs)
+	}
+	if strings.Contains(logs, "@example.com") {
+		t.Errorf("stderr logs request bodies: %s", logs)
+	}
+}
+
+func TestRunRejectsBadSeed(t *testing.T) {
+	seed := filepath.Join(t.TempDir(), "seed.json")
+	if err := os.WriteFile(seed, []byte(`[{"email":"a@example.com","fulName":"typo"}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run(t.Context(), []string{"-listen", "127.0.0.1:0", "-accounts", seed}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "fulName") {
+		t.Errorf("err = %v, want the unknown field named", err)
+	}
+}

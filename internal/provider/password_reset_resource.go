@@ -1,0 +1,270 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
+)
+
+var (
+	_ resource.Resource              = (*passwordResetResource)(nil)
+	_ resource.ResourceWithConfigure = (*passwordResetResource)(nil)
+)
+
+// maxPasswordLength is the API's limit on newPassword.
+const maxPasswordLength = 100
+
+// passwordResetResource finishes a password reset (POST
+// /accounts/passwordReset/{token}). Like the request resource it records a
+// one-shot operation: Read keeps state, Delete forgets. Its secrets come in
+// two modes: write-only arguments that never reach state (Terraform 1.11+,
+// OpenTofu 1.11+), or sensitive stored arguments for older CLIs.
+type passwordResetResource struct {
+	client *client.Client
+}
+
+func newPasswordResetResource() resource.Resource {
+	return &passwordResetResource{}
+}
+
+type passwordResetModel struct {
+	ID                   types.String   `tfsdk:"id"`
+	TokenWO              types.String   `tfsdk:"token_wo"`
+	NewPasswordWO        types.String   `tfsdk:"new_password_wo"`
+	NewPasswordWOVersion types.Int64    `tfsdk:"new_password_wo_version"`
+	Token                types.String   `tfsdk:"token"`
+	NewPassword          types.String   `tfsdk:"new_password"`
+	ConsentGranted       types.Bool     `tfsdk:"consent_granted"`
+	ResetAt              types.String   `tfsdk:"reset_at"`
+	Timeouts             timeouts.Value `tfsdk:"timeouts"`
+}
+
+func (r *passwordResetResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_password_reset"
+}
+
+func (r *passwordResetResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Finishes a CleverMaps password reset: sets a new password with the single-use token " +
+			"from a reset mail (`POST /accounts/passwordReset/{token}`). Use it to rotate the password of a " +
+			"technical account from a pipeline, together with `clevermaps_password_reset_request` and the " +
+			"`clevermaps_reset_token` ephemeral resource.\n\n" +
+			"Prefer the write-only arguments `token_wo` and `new_password_wo` (Terraform 1.11+, OpenTofu 1.11+): " +
+			"they are never stored in state or plan files. Bump `new_password_wo_version` to reset again with the " +
+			"values now given. The stored arguments `token` and `new_password` exist for older CLIs; they are " +
+			"marked sensitive but do land in state.\n\n" +
+			"Applying it performs the reset once; destroying it only removes the record from state. Do not use it " +
+			"for a password that people change by hand: the next change of its arguments resets it again.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "Random identifier of this reset, assigned when it is performed.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"token_wo": schema.StringAttribute{
+				MarkdownDescription: "Write-only: the reset token from the reset mail, never stored. Exactly one of `token_wo` and `token` must be set.",
+				Optional:            true,
+				Sensitive:           true,
+				WriteOnly:           true,
+				Validators: []validator.String{
+					tokenValidator{},
+					stringvalidator.ExactlyOneOf(path.MatchRoot("token")),
+				},
+			},
+			"new_password_wo": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("Write-only: the new password, 1 to %d characters, never stored. The server may demand more (its default policy is at least 8). Exactly one of `new_password_wo` and `new_password` must be set.", maxPasswordLength),
+				Optional:            true,
+				Sensitive:           true,
+				WriteOnly:           true,
+				Validators: []validator.String{
+					stringvalidator.UTF8LengthBetween(1, maxPasswordLength),
+					stringvalidator.ExactlyOneOf(path.MatchRoot("new_password")),
+				},
+			},
+			"new_password_wo_version": schema.Int64Attribute{
+				MarkdownDescription: "Any number; changing it performs the reset again with the `token_wo` and `new_password_wo` now given. " +
+					"Write-only values are not stored, so this is how a change of them is noticed.",
+				Optional:      true,
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+			},
+			"token": schema.StringAttribute{
+				MarkdownDescription: "The reset token, stored in state (sensitive). For CLIs without write-only arguments; prefer `token_wo`. Changing it performs a new reset.",
+				Optional:            true,
+				Sensitive:           true,
+				PlanModifiers:       replace,
+				Validators: []validator.String{
+					tokenValidator{},
+					stringvalidator.PreferWriteOnlyAttribute(path.MatchRoot("token_wo")),
+				},
+			},
+			"new_password": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("The new password, 1 to %d characters, stored in state (sensitive). For CLIs without write-only arguments; prefer `new_password_wo`. Changing it performs a new reset.", maxPasswordLength),
+				Optional:            true,
+				Sensitive:           true,
+				PlanModifiers:       replace,
+				Validators: []validator.String{
+					stringvalidator.UTF8LengthBetween(1, maxPasswordLength),
+					stringvalidator.PreferWriteOnlyAttribute(path.MatchRoot("new_password_wo")),
+				},
+			},
+			"consent_granted": schema.BoolAttribute{
+				MarkdownDescription: "Sent as `consentGranted`: whether the account's owner grants consent to the terms. Left out of the request when unset. Changing it performs a new reset.",
+				Optional:            true,
+				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
+			},
+			"reset_at": schema.StringAttribute{
+				MarkdownDescription: "When the API accepted the new password, in RFC 3339 format (UTC).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true}),
+		},
+	}
+}
+
+func (r *passwordResetResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *passwordResetResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan, config passwordResetModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	// Write-only values exist only in the configuration, never in the plan.
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	in := resetInput{
+		token:          firstKnown(config.TokenWO, plan.Token),
+		tokenPath:      pathOf(config.TokenWO, "token_wo", "token"),
+		password:       firstKnown(config.NewPasswordWO, plan.NewPassword),
+		passwordPath:   pathOf(config.NewPasswordWO, "new_password_wo", "new_password"),
+		consentGranted: plan.ConsentGranted.ValueBoolPointer(),
+	}
+	done := performReset(secretContext(ctx, in.token, in.password), r.client, in, &resp.Diagnostics)
+	if !done {
+		return
+	}
+	plan.ID = types.StringValue(randomID())
+	plan.ResetAt = types.StringValue(time.Now().UTC().Format(time.RFC3339))
+	// Write-only attributes must be null in state.
+	plan.TokenWO = types.StringNull()
+	plan.NewPasswordWO = types.StringNull()
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// Read keeps the state as it is: a finished reset cannot be read back.
+func (r *passwordResetResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
+
+// Update only runs for changes of timeouts, since every other argument
+// requires replacement; it sends nothing.
+func (r *passwordResetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan passwordResetModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.TokenWO = types.StringNull()
+	plan.NewPasswordWO = types.StringNull()
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// Delete only forgets the reset: a password cannot be un-reset.
+func (r *passwordResetResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}
+
+// resetInput is what a finish-reset needs, plus the attribute paths to name in
+// diagnostics.
+type resetInput struct {
+	token, password         string
+	tokenPath, passwordPath path.Path
+	consentGranted          *bool
+}
+
+// performReset finishes a reset and reports any failure. It returns whether
+// the password was (most likely) set, in which case the caller records it. It
+// is shared by the resource and the action.
+func performReset(ctx context.Context, c *client.Client, in resetInput, diags *diag.Diagnostics) bool {
+	err := c.FinishPasswordReset(ctx, in.token, client.FinishResetRequest{NewPassword: in.password, ConsentGranted: in.consentGranted})
+	if err == nil {
+		return true
+	}
+	if summary, detail, ok := commonFailure(err); ok {
+		diags.AddAttributeError(in.tokenPath, summary, "Finishing the password reset: "+detail)
+		return false
+	}
+	var apiErr *client.APIError
+	switch {
+	case errors.Is(err, client.ErrTokenProbablyConsumed):
+		// The token is gone, so repeating cannot help; the reset most likely
+		// worked. Recording it (with a warning) keeps the next apply from
+		// failing on a token that no longer exists.
+		diags.AddAttributeWarning(in.tokenPath, "Password reset probably completed",
+			"The first attempt to finish the reset failed in a way that left its outcome unknown, and the reset token "+
+				"no longer exists, so that attempt most likely set the new password. Sign in with the new password to "+
+				"confirm. If it does not work, request a new reset mail and reset again with the new token.")
+		return true
+	case errors.Is(err, client.ErrNotFound):
+		diags.AddAttributeError(in.tokenPath, "Reset token unknown, expired or already used",
+			"The CleverMaps API does not accept this reset token: it is unknown, has expired, or was already used "+
+				"(tokens work once). Request a new reset mail and use the token from it.")
+	case errors.Is(err, client.ErrPasswordRejected) && errors.As(err, &apiErr):
+		msg := apiErr.Message
+		if msg == "" {
+			msg = "the password does not meet the requirements"
+		}
+		diags.AddAttributeError(in.passwordPath, "New password rejected",
+			fmt.Sprintf("The CleverMaps API rejected the new password: %s. The token was not used up; choose a password that meets the requirements and apply again.", msg))
+	case errors.Is(err, client.ErrOutcomeUnknown):
+		diags.AddAttributeError(in.tokenPath, "Unknown whether the password was changed",
+			fmt.Sprintf("Finishing the password reset failed in a way that leaves open whether the server set the new password, "+
+				"and checking the token afterwards failed too: %s. It was not repeated blindly. Try signing in with the new password; "+
+				"if that fails, verify the token (clevermaps_reset_token) and apply again.", err))
+	default:
+		diags.AddAttributeError(in.tokenPath, "Finishing the password reset failed", fmt.Sprintf("%s.", err))
+	}
+	return false
+}
+
+// firstKnown returns the value of the first string that is set.
+func firstKnown(values ...types.String) string {
+	for _, v := range values {
+		if !v.IsNull() && !v.IsUnknown() {
+			return v.ValueString()
+		}
+	}
+	return ""
+}
+
+// pathOf names the write-only attribute when it is set, else the stored one.
+func pathOf(wo types.String, woName, storedName string) path.Path {
+	if !wo.IsNull() {
+		return path.Root(woName)
+	}
+	return path.Root(storedName)
+}

@@ -1,0 +1,151 @@
+package provider
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// No CLI on these machines runs Terraform 1.14 actions (OpenTofu has no
+// action blocks and newer Terraform releases are not open source), so the
+// action tests speak plugin protocol 6 to the provider directly, exactly as
+// Terraform core would: configure, validate, plan and invoke.
+
+// protocolServer is a configured provider server plus the schema types
+// needed to encode configurations for it.
+type protocolServer struct {
+	tfprotov6.ProviderServerWithActions
+	actionTypes map[string]tftypes.Object
+}
+
+// newProtocolServer starts the provider in-process and configures it with
+// the given provider attributes (unset ones are null).
+func newProtocolServer(t *testing.T, providerAttrs map[string]tftypes.Value) *protocolServer {
+	t.Helper()
+	ctx := t.Context()
+	server, err := providerserver.NewProtocol6WithError(New("test")())()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil || hasErrors(schemas.Diagnostics) {
+		t.Fatalf("GetProviderSchema: %v %v", err, diagText(schemas.Diagnostics))
+	}
+	providerType := objectType(schemas.Provider)
+	config, err := tfprotov6.NewDynamicValue(providerType, tftypes.NewValue(providerType, withNulls(providerType, providerAttrs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: &config, TerraformVersion: "1.14.0"})
+	if err != nil || hasErrors(resp.Diagnostics) {
+		t.Fatalf("ConfigureProvider: %v %v", err, diagText(resp.Diagnostics))
+	}
+	withActions, ok := server.(tfprotov6.ProviderServerWithActions)
+	if !ok {
+		t.Fatalf("%T does not serve actions", server)
+	}
+	ps := &protocolServer{ProviderServerWithActions: withActions, actionTypes: map[string]tftypes.Object{}}
+	for name, s := range schemas.ActionSchemas {
+		ps.actionTypes[name] = objectType(s.Schema)
+	}
+	return ps
+}
+
+// actionConfig encodes an action configuration; unset attributes are null.
+func (ps *protocolServer) actionConfig(t *testing.T, actionType string, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
+	t.Helper()
+	typ, ok := ps.actionTypes[actionType]
+	if !ok {
+		t.Fatalf("the provider has no action %q", actionType)
+	}
+	v, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, withNulls(typ, attrs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &v
+}
+
+// invokeResult is what an InvokeAction stream delivered.
+type invokeResult struct {
+	progress    []string
+	diagnostics []*tfprotov6.Diagnostic
+}
+
+// runAction validates, plans and invokes an action as Terraform core does,
+// stopping at the first step that reports an error.
+func (ps *protocolServer) runAction(t *testing.T, actionType string, attrs map[string]tftypes.Value) invokeResult {
+	t.Helper()
+	ctx := t.Context()
+	config := ps.actionConfig(t, actionType, attrs)
+
+	vresp, err := ps.ValidateActionConfig(ctx, &tfprotov6.ValidateActionConfigRequest{ActionType: actionType, Config: config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hasErrors(vresp.Diagnostics) {
+		return invokeResult{diagnostics: vresp.Diagnostics}
+	}
+	presp, err := ps.PlanAction(ctx, &tfprotov6.PlanActionRequest{ActionType: actionType, Config: config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hasErrors(presp.Diagnostics) {
+		return invokeResult{diagnostics: presp.Diagnostics}
+	}
+	stream, err := ps.InvokeAction(ctx, &tfprotov6.InvokeActionRequest{ActionType: actionType, Config: config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res invokeResult
+	for ev := range stream.Events {
+		switch e := ev.Type.(type) {
+		case tfprotov6.ProgressInvokeActionEventType:
+			res.progress = append(res.progress, e.Message)
+		case tfprotov6.CompletedInvokeActionEventType:
+			res.diagnostics = append(res.diagnostics, e.Diagnostics...)
+		}
+	}
+	return res
+}
+
+func objectType(s *tfprotov6.Schema) tftypes.Object {
+	return s.ValueType().(tftypes.Object) //nolint:forcetypeassert // A schema's value type is always an object.
+}
+
+// withNulls fills every attribute of typ that attrs leaves out with null.
+func withNulls(typ tftypes.Object, attrs map[string]tftypes.Value) map[string]tftypes.Value {
+	out := make(map[string]tftypes.Value, len(typ.AttributeTypes))
+	for name, at := range typ.AttributeTypes {
+		if v, ok := attrs[name]; ok {
+			out[name] = v
+		} else {
+			out[name] = tftypes.NewValue(at, nil)
+		}
+	}
+	return out
+}
+
+func hasErrors(diags []*tfprotov6.Diagnostic) bool {
+	for _, d := range diags {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+// diagText renders diagnostics, attribute paths included, for assertions.
+func diagText(diags []*tfprotov6.Diagnostic) string {
+	var b strings.Builder
+	for _, d := range diags {
+		b.WriteString(d.Severity.String() + ": " + d.Summary + ": " + d.Detail)
+		if d.Attribute != nil {
+			b.WriteString(" [at " + d.Attribute.String() + "]")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}

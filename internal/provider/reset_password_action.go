@@ -1,0 +1,94 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
+)
+
+var (
+	_ action.Action              = (*resetPasswordAction)(nil)
+	_ action.ActionWithConfigure = (*resetPasswordAction)(nil)
+)
+
+// resetPasswordAction finishes a reset as a Terraform 1.14+ action. Actions
+// keep no state, so nothing it is given is persisted. Its secrets are plain
+// attributes, not write-only: terraform-plugin-framework v1.19 validates
+// action configurations as if the client could not take write-only values
+// (fwserver sets WriteOnlyAttributesAllowed to false for action schemas) and
+// rejects any value given to one. Action schemas cannot be marked sensitive
+// either.
+type resetPasswordAction struct {
+	client *client.Client
+}
+
+func newResetPasswordAction() action.Action {
+	return &resetPasswordAction{}
+}
+
+type resetPasswordModel struct {
+	Token          types.String `tfsdk:"token"`
+	NewPassword    types.String `tfsdk:"new_password"`
+	ConsentGranted types.Bool   `tfsdk:"consent_granted"`
+}
+
+func (a *resetPasswordAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_reset_password"
+}
+
+func (a *resetPasswordAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Finishes a CleverMaps password reset (`POST /accounts/passwordReset/{token}`) when invoked. " +
+			"Requires Terraform 1.14+. Actions keep no state, so the token and the password are not stored; the plugin " +
+			"framework does not yet let action arguments be write-only or sensitive. Use it for one-off rotations; use the " +
+			"`clevermaps_password_reset` resource with its write-only arguments when the configuration should record that the " +
+			"reset happened.",
+		Attributes: map[string]schema.Attribute{
+			"token": schema.StringAttribute{
+				MarkdownDescription: "The reset token from the reset mail. Must not be empty or contain control characters, `/`, `?`, `#`, `%` or `..`.",
+				Required:            true,
+				Validators:          []validator.String{tokenValidator{}},
+			},
+			"new_password": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("The new password, 1 to %d characters. The server may demand more.", maxPasswordLength),
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.UTF8LengthBetween(1, maxPasswordLength)},
+			},
+			"consent_granted": schema.BoolAttribute{
+				MarkdownDescription: "Sent as `consentGranted` when set.",
+				Optional:            true,
+			},
+		},
+	}
+}
+
+func (a *resetPasswordAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
+	a.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (a *resetPasswordAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
+	var m resetPasswordModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	in := resetInput{
+		token:          m.Token.ValueString(),
+		tokenPath:      path.Root("token"),
+		password:       m.NewPassword.ValueString(),
+		passwordPath:   path.Root("new_password"),
+		consentGranted: m.ConsentGranted.ValueBoolPointer(),
+	}
+	resp.SendProgress(action.InvokeProgressEvent{Message: "Finishing the password reset"})
+	if performReset(secretContext(ctx, in.token, in.password), a.client, in, &resp.Diagnostics) {
+		resp.SendProgress(action.InvokeProgressEvent{Message: "New password set"})
+	}
+}

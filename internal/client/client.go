@@ -283,6 +283,10 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	retry, checkErr := checkRetry(ctx, resp, err)
 	ci := callInfoFrom(ctx)
 	if retry {
+		// A POST is retried only after an attempt the server certainly did
+		// not act on, so nothing is outstanding while the client waits: a
+		// call cancelled during that wait has a known outcome.
+		ci.sent = false
 		fields := map[string]any{"operation": string(ci.op), "attempt": ci.attempts}
 		if resp != nil {
 			fields["status"] = resp.StatusCode

@@ -20,8 +20,9 @@ type callInfo struct {
 	// attempts counts the requests sent for this call (set by the request hook).
 	attempts int
 	// sent tells whether the latest attempt got past the pacer and was
-	// handed to the network, so that a call cancelled while it waited for
-	// its turn is known not to have reached the server.
+	// handed to the network without being refused, so that a call cancelled
+	// while it waited for its turn, or for a retry after a refusal, is known
+	// not to have been acted on.
 	sent bool
 }
 

@@ -162,9 +162,15 @@ func TestAccPasswordResetRequest_forEach(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: providerBlock(api) + fmt.Sprintf(`
+locals {
+  emails = %s
+}
+
+# count rather than for_each: terraform-plugin-testing's state shim cannot
+# index for_each instances.
 resource "clevermaps_password_reset_request" "all" {
-  for_each = toset(%s)
-  email    = each.value
+  count = length(local.emails)
+  email = local.emails[count.index]
 }
 `, list),
 			ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, len(emails)}},

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -23,8 +24,9 @@ import (
 )
 
 var (
-	_ resource.Resource              = (*passwordResetResource)(nil)
-	_ resource.ResourceWithConfigure = (*passwordResetResource)(nil)
+	_ resource.Resource                     = (*passwordResetResource)(nil)
+	_ resource.ResourceWithConfigure        = (*passwordResetResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*passwordResetResource)(nil)
 )
 
 // maxPasswordLength is the API's limit on newPassword.
@@ -83,20 +85,14 @@ func (r *passwordResetResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Optional:            true,
 				Sensitive:           true,
 				WriteOnly:           true,
-				Validators: []validator.String{
-					tokenValidator{},
-					stringvalidator.ExactlyOneOf(path.MatchRoot("token")),
-				},
+				Validators:          []validator.String{tokenValidator{}},
 			},
 			"new_password_wo": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Write-only: the new password, 1 to %d characters, never stored. The server may demand more (its default policy is at least 8). Exactly one of `new_password_wo` and `new_password` must be set.", maxPasswordLength),
 				Optional:            true,
 				Sensitive:           true,
 				WriteOnly:           true,
-				Validators: []validator.String{
-					stringvalidator.UTF8LengthBetween(1, maxPasswordLength),
-					stringvalidator.ExactlyOneOf(path.MatchRoot("new_password")),
-				},
+				Validators:          []validator.String{stringvalidator.UTF8LengthBetween(1, maxPasswordLength)},
 			},
 			"new_password_wo_version": schema.Int64Attribute{
 				MarkdownDescription: "Any number; changing it performs the reset again with the `token_wo` and `new_password_wo` now given. " +
@@ -136,6 +132,14 @@ func (r *passwordResetResource) Schema(ctx context.Context, _ resource.SchemaReq
 			},
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true}),
 		},
+	}
+}
+
+// ConfigValidators demands exactly one form of each secret.
+func (r *passwordResetResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{
+		resourcevalidator.ExactlyOneOf(path.MatchRoot("token_wo"), path.MatchRoot("token")),
+		resourcevalidator.ExactlyOneOf(path.MatchRoot("new_password_wo"), path.MatchRoot("new_password")),
 	}
 }
 

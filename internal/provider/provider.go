@@ -217,6 +217,7 @@ func (p *clevermapsProvider) Resources(context.Context) []func() resource.Resour
 	return []func() resource.Resource{
 		newPasswordResetRequestResource,
 		newPasswordResetResource,
+		newPasswordResetRequestsResource,
 	}
 }
 

@@ -92,6 +92,20 @@ func (e expectRequests) CheckState(_ context.Context, _ statecheck.CheckStateReq
 	}
 }
 
+// expectSomeRequests asserts that the stand-in API received at least one
+// request for an endpoint (ephemeral resources are opened a CLI-dependent
+// number of times, so an exact count would test the CLI, not the provider).
+type expectSomeRequests struct {
+	api *standin.Server
+	ep  standin.Endpoint
+}
+
+func (e expectSomeRequests) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	if e.api.Count(e.ep) == 0 {
+		resp.Error = fmt.Errorf("the API received no %s request", e.ep)
+	}
+}
+
 // checkRequestTotal returns a destroy check asserting that the API saw
 // exactly total requests, i.e. that destroying sent nothing.
 func checkRequestTotal(api *standin.Server, total int) func(*terraform.State) error {

@@ -148,7 +148,11 @@ func (r *passwordResetRequestsResource) ModifyPlan(ctx context.Context, req reso
 	for _, e := range emails {
 		at, ok := sent[e]
 		if !ok {
-			return // Something to send: Sent stays unknown.
+			// Something to send. The framework only marks computed values
+			// unknown when the configuration changed, which it has not after
+			// a partial failure, so say it here.
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("sent"), types.MapUnknown(types.StringType))...)
+			return
 		}
 		kept[e] = at
 	}

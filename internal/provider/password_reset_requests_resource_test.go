@@ -1,0 +1,165 @@
+package provider
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
+)
+
+func batchConfig(api *standin.Server, wave string, emails ...string) string {
+	list, _ := json.Marshal(emails)
+	return providerBlock(api) + fmt.Sprintf(`
+resource "clevermaps_password_reset_requests" "wave" {
+  emails      = %s
+  concurrency = 4
+  triggers = {
+    wave = %q
+  }
+}
+`, list, wave)
+}
+
+// expectSentKeys checks the addresses recorded in `sent`.
+func expectSentKeys(emails ...string) statecheck.StateCheck {
+	checks := map[string]knownvalue.Check{}
+	for _, e := range emails {
+		checks[e] = knownvalue.StringRegexp(rfc3339)
+	}
+	return statecheck.ExpectKnownValue("clevermaps_password_reset_requests.wave", tfjsonpath.New("sent"), knownvalue.MapExact(checks))
+}
+
+// mailCounts returns how many mails each address got.
+func mailCounts(api *standin.Server) map[string]int {
+	counts := map[string]int{}
+	for _, m := range api.Outbox() {
+		counts[m.To]++
+	}
+	return counts
+}
+
+func TestAccPasswordResetRequests_lifecycle(t *testing.T) {
+	api := newTestAPI(t)
+	const late = "late@example.com"   // gets an account only after the first apply
+	const extra = "extra@example.com" // added to the set later
+	api.AddAccount(standin.Account{ID: "acc-extra", Email: extra, FullName: "Extra", Status: "ENABLED"})
+	const addr = "clevermaps_password_reset_requests.wave"
+
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkRequestTotal(api, 9),
+		Steps: []resource.TestStep{
+			{
+				// Partial failure on create: the two known addresses are
+				// sent and recorded; the unknown one is left for later.
+				Config:             batchConfig(api, "1", adaEmail, graceEmail, late),
+				ExpectNonEmptyPlan: true,
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectSentKeys(adaEmail, graceEmail),
+					expectRequests{api, standin.EndpointRequestReset, 3},
+				},
+			},
+			{
+				// The next apply sends only to the address that failed.
+				PreConfig: func() {
+					api.AddAccount(standin.Account{ID: "acc-late", Email: late, FullName: "Late", Status: "ENABLED"})
+				},
+				Config: batchConfig(api, "1", adaEmail, graceEmail, late),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectSentKeys(adaEmail, graceEmail, late),
+					expectRequests{api, standin.EndpointRequestReset, 4},
+				},
+			},
+			{
+				// Adding one address and removing another sends one mail.
+				Config: batchConfig(api, "1", adaEmail, late, extra),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectSentKeys(adaEmail, late, extra),
+					expectRequests{api, standin.EndpointRequestReset, 5},
+				},
+			},
+			{
+				// Removing only: nothing is sent, and the plan says exactly
+				// what `sent` becomes.
+				Config: batchConfig(api, "1", adaEmail, late),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectKnownValue(addr, tfjsonpath.New("sent"), knownvalue.MapSizeExact(2))},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectSentKeys(adaEmail, late),
+					expectRequests{api, standin.EndpointRequestReset, 5},
+				},
+			},
+			{
+				// A triggers change mails every address again.
+				Config: batchConfig(api, "2", adaEmail, late, extra),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectSentKeys(adaEmail, late, extra),
+					expectRequests{api, standin.EndpointRequestReset, 8},
+				},
+			},
+			{
+				// A failure on update is an error that names the address.
+				Config:      batchConfig(api, "2", adaEmail, late, extra, "ghost@example.com"),
+				ExpectError: regexp.MustCompile(`(?s)Some password-reset mails were not sent.*ghost@example.com: no CleverMaps account has this address`),
+			},
+		},
+	})
+
+	want := map[string]int{adaEmail: 2, graceEmail: 1, late: 2, extra: 2}
+	got := mailCounts(api)
+	for e, n := range want {
+		if got[e] != n {
+			t.Errorf("%s got %d mails, want %d", e, got[e], n)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("mails went to %v, want only %v", got, want)
+	}
+}
+
+func TestAccPasswordResetRequests_allFail(t *testing.T) {
+	api := newTestAPI(t)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      batchConfig(api, "1", "nobody@example.com", "noone@example.com"),
+			ExpectError: regexp.MustCompile(`(?s)2 of 2 password-reset requests failed`),
+		}},
+	})
+	if n := len(api.Outbox()); n != 0 {
+		t.Errorf("%d mails, want none", n)
+	}
+}
+
+func TestAccPasswordResetRequests_invalidEmail(t *testing.T) {
+	api := newTestAPI(t)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      batchConfig(api, "1", adaEmail, "no-at-sign.example.com"),
+			ExpectError: regexp.MustCompile(`(?s)Invalid email address.*emails`),
+		}},
+	})
+	if n := len(api.Journal()); n != 0 {
+		t.Errorf("the API received %d request(s), want none", n)
+	}
+}

@@ -11,10 +11,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
 )
 
 // secretScanner collects everything a secret could leak into during an
@@ -139,16 +143,117 @@ func (s *secretScanner) planFileCheck() plancheck.PlanCheck {
 	})
 }
 
-// errorCheck scans the error of a failing step, diagnostics included.
-func (s *secretScanner) errorCheck(err error) error {
-	if err != nil {
-		s.check("an error diagnostic", []byte(err.Error()))
-	}
-	return err
-}
-
 type planCheckFunc func(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse)
 
 func (f planCheckFunc) CheckPlan(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
 	f(ctx, req, resp)
+}
+
+// TestAccSecrets_errorPaths drives the failures whose Go errors or server
+// answers would carry a secret: a dropped connection while verifying (Go's
+// *url.Error prints the URL, which holds the token), an ambiguous failure
+// while finishing a reset (which also triggers the verification probe), and
+// a server that echoes the password in its error message. The resets use the
+// write-only arguments, as the stored ones are in state by design. Diagnostics, the
+// CLI's and the provider's TRACE logs and all working files must hold none
+// of the secrets.
+func TestAccSecrets_errorPaths(t *testing.T) {
+	api := newTestAPI(t)
+	const (
+		verifyToken = "verify-SECRET-token-a1b2c3"
+		finishToken = "finish-SECRET-token-d4e5f6"
+		echoToken   = "echo-SECRET-token-0a9b8c"
+		password    = "Password-SECRET-77aa19"
+	)
+	for _, tok := range []string{verifyToken, finishToken, echoToken} {
+		if err := api.IssueToken(adaEmail, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scan := newSecretScanner(t, verifyToken, finishToken, echoToken, password)
+	files := secretFiles{dir: t.TempDir()}
+	files.write(t, "password", password)
+
+	// plugin-testing hands a step's error to ErrorCheck only when the step
+	// has no ExpectError, so each step names the error it expects here and
+	// ErrorCheck both scans the diagnostics and accepts the expected error.
+	var expect *regexp.Regexp
+	errorsSeen := 0
+	expectError := func(pattern string) { expect = regexp.MustCompile(pattern) }
+
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		TerraformVersionChecks:   skipBelowWriteOnly,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ErrorCheck: func(err error) error {
+			errorsSeen++
+			scan.check("an error diagnostic", []byte(err.Error()))
+			if expect != nil && expect.MatchString(err.Error()) {
+				return nil
+			}
+			return err
+		},
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					api.InjectFault(standin.EndpointVerifyToken, standin.Fault{Drop: true})
+					expectError(`Verifying the reset token failed`)
+				},
+				Config: providerBlock(api) + fmt.Sprintf(`
+data "clevermaps_reset_token" "t" {
+  token = trimspace(file(%q))
+}
+`, writeSecret(t, files, "verify", verifyToken)),
+			},
+			{
+				PreConfig: func() {
+					api.ClearFaults()
+					api.InjectFault(standin.EndpointFinishReset, standin.Fault{Drop: true})
+					expectError(`Unknown whether the password was changed`)
+				},
+				Config: providerBlock(api) + fmt.Sprintf(`
+resource "clevermaps_password_reset" "t" {
+  token_wo                = trimspace(file(%q))
+  new_password_wo         = trimspace(file(%q))
+  new_password_wo_version = 1
+}
+`, writeSecret(t, files, "finish", finishToken), files.path("password")),
+			},
+			{
+				PreConfig: func() {
+					api.ClearFaults()
+					api.InjectFault(standin.EndpointFinishReset, standin.Fault{
+						Status: 400,
+						Body:   `{"status":400,"message":"password ` + password + ` is weak; token ` + echoToken + `"}`,
+					})
+					expectError(`New password rejected`)
+				},
+				Config: providerBlock(api) + fmt.Sprintf(`
+resource "clevermaps_password_reset" "t" {
+  token_wo                = trimspace(file(%q))
+  new_password_wo         = trimspace(file(%q))
+  new_password_wo_version = 1
+}
+`, writeSecret(t, files, "echo", echoToken), files.path("password")),
+			},
+		},
+	})
+
+	if errorsSeen != 3 {
+		t.Fatalf("the error check saw %d failing steps, want 3: the diagnostics were not all scanned", errorsSeen)
+	}
+	scan.scanFiles()
+	// The failures did happen on the wire: a dropped verification (retried),
+	// an ambiguous finish with its probe and one retry, and a rejection.
+	if n := api.Count(standin.EndpointFinishReset); n < 3 {
+		t.Errorf("%d finish-reset requests, want at least 3", n)
+	}
+}
+
+// writeSecret stores value in a file outside the working directory and
+// returns its path.
+func writeSecret(t *testing.T, f secretFiles, name, value string) string {
+	t.Helper()
+	f.write(t, name, value)
+	return f.path(name)
 }

@@ -27,6 +27,7 @@ var (
 	_ resource.Resource                     = (*passwordResetResource)(nil)
 	_ resource.ResourceWithConfigure        = (*passwordResetResource)(nil)
 	_ resource.ResourceWithConfigValidators = (*passwordResetResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*passwordResetResource)(nil)
 )
 
 // maxPasswordLength is the API's limit on newPassword.
@@ -81,14 +82,14 @@ func (r *passwordResetResource) Schema(ctx context.Context, _ resource.SchemaReq
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"token_wo": schema.StringAttribute{
-				MarkdownDescription: "Write-only: the reset token from the reset mail, never stored. Exactly one of `token_wo` and `token` must be set.",
+				MarkdownDescription: "Write-only: the reset token from the reset mail, never stored. Needed (or `token`) whenever the plan performs a reset; may be left out afterwards. Conflicts with `token`.",
 				Optional:            true,
 				Sensitive:           true,
 				WriteOnly:           true,
 				Validators:          []validator.String{tokenValidator{}},
 			},
 			"new_password_wo": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("Write-only: the new password, 1 to %d characters, never stored. The server may demand more (its default policy is at least 8). Exactly one of `new_password_wo` and `new_password` must be set.", maxPasswordLength),
+				MarkdownDescription: fmt.Sprintf("Write-only: the new password, 1 to %d characters, never stored. The server may demand more (its default policy is at least 8). Needed (or `new_password`) whenever the plan performs a reset; may be left out afterwards. Conflicts with `new_password`.", maxPasswordLength),
 				Optional:            true,
 				Sensitive:           true,
 				WriteOnly:           true,
@@ -135,11 +136,50 @@ func (r *passwordResetResource) Schema(ctx context.Context, _ resource.SchemaReq
 	}
 }
 
-// ConfigValidators demands exactly one form of each secret.
+// ConfigValidators allows at most one form of each secret. That one is
+// given is checked in ModifyPlan, and only when a reset is about to happen:
+// write-only values are not stored, so after the reset a configuration may
+// leave them out (a used token is worthless anyway) without any change.
 func (r *passwordResetResource) ConfigValidators(context.Context) []resource.ConfigValidator {
 	return []resource.ConfigValidator{
-		resourcevalidator.ExactlyOneOf(path.MatchRoot("token_wo"), path.MatchRoot("token")),
-		resourcevalidator.ExactlyOneOf(path.MatchRoot("new_password_wo"), path.MatchRoot("new_password")),
+		resourcevalidator.Conflicting(path.MatchRoot("token_wo"), path.MatchRoot("token")),
+		resourcevalidator.Conflicting(path.MatchRoot("new_password_wo"), path.MatchRoot("new_password")),
+	}
+}
+
+// ModifyPlan demands a token and a password when the plan creates the
+// resource, i.e. when the reset will be performed, so that a missing value
+// fails the plan rather than the apply.
+func (r *passwordResetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // Destroy.
+	}
+	var config, plan passwordResetModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !req.State.Raw.IsNull() {
+		var state passwordResetModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		// Only a change of these replaces the resource, i.e. resets again.
+		if resp.Diagnostics.HasError() || (plan.NewPasswordWOVersion.Equal(state.NewPasswordWOVersion) &&
+			plan.Token.Equal(state.Token) && plan.NewPassword.Equal(state.NewPassword) &&
+			plan.ConsentGranted.Equal(state.ConsentGranted)) {
+			return
+		}
+	}
+	missing := func(wo, stored types.String) bool {
+		return wo.IsNull() && stored.IsNull()
+	}
+	if missing(config.TokenWO, config.Token) {
+		resp.Diagnostics.AddAttributeError(path.Root("token_wo"), "Missing reset token",
+			"This plan performs a password reset, which needs the token from the reset mail: set token_wo (or, on CLIs without write-only arguments, token).")
+	}
+	if missing(config.NewPasswordWO, config.NewPassword) {
+		resp.Diagnostics.AddAttributeError(path.Root("new_password_wo"), "Missing new password",
+			"This plan performs a password reset, which needs the new password: set new_password_wo (or, on CLIs without write-only arguments, new_password).")
 	}
 }
 
@@ -169,6 +209,10 @@ func (r *passwordResetResource) Create(ctx context.Context, req resource.CreateR
 		password:       firstKnown(config.NewPasswordWO, plan.NewPassword),
 		passwordPath:   pathOf(config.NewPasswordWO, "new_password_wo", "new_password"),
 		consentGranted: plan.ConsentGranted.ValueBoolPointer(),
+	}
+	if in.token == "" || in.password == "" {
+		resp.Diagnostics.AddError("Missing reset token or password", "Both a token and a new password are needed to perform the reset.")
+		return
 	}
 	done := performReset(secretContext(ctx, in.token, in.password), r.client, in, &resp.Diagnostics)
 	if !done {

@@ -72,6 +72,22 @@ resource "clevermaps_password_reset" "svc" {
 	return cfg + "\n  depends_on = [clevermaps_password_reset_request.svc]\n}\n"
 }
 
+// rotationConfigWithoutSecrets is the rotation after the fact: the used
+// token and the password are no longer given.
+func rotationConfigWithoutSecrets(api *standin.Server, version int) string {
+	return providerBlock(api) + fmt.Sprintf(`
+resource "clevermaps_password_reset_request" "svc" {
+  email = %q
+}
+
+resource "clevermaps_password_reset" "svc" {
+  new_password_wo_version = %d
+  consent_granted         = true
+  depends_on              = [clevermaps_password_reset_request.svc]
+}
+`, adaEmail, version)
+}
+
 // TestAccPasswordReset_rotation runs the whole rotation of a technical
 // account's password: request a reset, take the token from the mail, verify
 // it ephemerally, finish the reset with write-only arguments; then bump the
@@ -154,7 +170,15 @@ resource "clevermaps_password_reset_request" "svc" {
 				},
 			},
 			{
-				// Step 4: the used token is refused, with a message saying so.
+				// Step 4: once done, the secrets may be left out: no change.
+				Config: rotationConfigWithoutSecrets(api, 2),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointFinishReset, 2}},
+			},
+			{
+				// Step 5: the used token is refused, with a message saying so.
 				Config:      rotationConfig(api, files, 3, false),
 				ExpectError: regexp.MustCompile(`(?s)Reset token unknown, expired or already used`),
 				// ExpectError keeps this step's diagnostics from ErrorCheck;
@@ -230,11 +254,11 @@ func TestAccPasswordReset_rejectedAtPlan(t *testing.T) {
 		},
 		"no token at all": {
 			args:    `new_password = "long-enough"`,
-			wantErr: `(?s)Exactly one of these attributes must be configured:\s+\[token_wo,token\]`,
+			wantErr: `(?s)Missing reset token.*token_wo`,
 		},
 		"both token forms": {
 			args:    `token = "a"` + "\n  token_wo = \"b\"\n  new_password = \"long-enough\"",
-			wantErr: `(?s)Exactly one of these attributes must be configured:\s+\[token_wo,token\]`,
+			wantErr: `(?s)These attributes cannot be configured together:\s+\[token_wo,token\]`,
 		},
 	}
 	for name, tc := range cases {

@@ -18,7 +18,10 @@ import (
 // needed to encode configurations for it.
 type protocolServer struct {
 	tfprotov6.ProviderServerWithActions
-	actionTypes map[string]tftypes.Object
+	providerType    tftypes.Object
+	actionTypes     map[string]tftypes.Object
+	resourceTypes   map[string]tftypes.Object
+	dataSourceTypes map[string]tftypes.Object
 }
 
 // newProtocolServer starts the provider in-process and configures it with
@@ -47,11 +50,73 @@ func newProtocolServer(t *testing.T, providerAttrs map[string]tftypes.Value) *pr
 	if !ok {
 		t.Fatalf("%T does not serve actions", server)
 	}
-	ps := &protocolServer{ProviderServerWithActions: withActions, actionTypes: map[string]tftypes.Object{}}
+	ps := &protocolServer{
+		ProviderServerWithActions: withActions,
+		providerType:              providerType,
+		actionTypes:               map[string]tftypes.Object{},
+		resourceTypes:             map[string]tftypes.Object{},
+		dataSourceTypes:           map[string]tftypes.Object{},
+	}
 	for name, s := range schemas.ActionSchemas {
 		ps.actionTypes[name] = objectType(s.Schema)
 	}
+	for name, s := range schemas.ResourceSchemas {
+		ps.resourceTypes[name] = objectType(s)
+	}
+	for name, s := range schemas.DataSourceSchemas {
+		ps.dataSourceTypes[name] = objectType(s)
+	}
 	return ps
+}
+
+// dynamicValue encodes attrs (unset ones null) as a value of typ.
+func dynamicValue(t *testing.T, typ tftypes.Object, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
+	t.Helper()
+	v, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, withNulls(typ, attrs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &v
+}
+
+// validateResource runs ValidateResourceConfig as a CLI that supports
+// write-only arguments would.
+func (ps *protocolServer) validateResource(t *testing.T, typeName string, attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic {
+	t.Helper()
+	resp, err := ps.ValidateResourceConfig(t.Context(), &tfprotov6.ValidateResourceConfigRequest{
+		TypeName:           typeName,
+		Config:             dynamicValue(t, ps.resourceTypes[typeName], attrs),
+		ClientCapabilities: &tfprotov6.ValidateResourceConfigClientCapabilities{WriteOnlyAttributesAllowed: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.Diagnostics
+}
+
+// validateDataSource runs ValidateDataResourceConfig.
+func (ps *protocolServer) validateDataSource(t *testing.T, typeName string, attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic {
+	t.Helper()
+	resp, err := ps.ValidateDataResourceConfig(t.Context(), &tfprotov6.ValidateDataResourceConfigRequest{
+		TypeName: typeName,
+		Config:   dynamicValue(t, ps.dataSourceTypes[typeName], attrs),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.Diagnostics
+}
+
+// validateProvider runs ValidateProviderConfig.
+func (ps *protocolServer) validateProvider(t *testing.T, attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic {
+	t.Helper()
+	resp, err := ps.ValidateProviderConfig(t.Context(), &tfprotov6.ValidateProviderConfigRequest{
+		Config: dynamicValue(t, ps.providerType, attrs),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.Diagnostics
 }
 
 // actionConfig encodes an action configuration; unset attributes are null.

@@ -99,7 +99,7 @@ func backoff(minWait, maxWait time.Duration, attemptNum int, resp *http.Response
 	// Full jitter in the upper half keeps the wait at least half the
 	// exponential value while spreading parallel callers apart.
 	half := wait / 2
-	return half + rand.N(half+1)
+	return half + rand.N(half+1) //nolint:gosec // Jitter needs no cryptographic randomness.
 }
 
 // maxRetryAfter bounds parsed Retry-After values so that absurd headers
@@ -118,7 +118,7 @@ func parseRetryAfter(value string, now time.Time) (time.Duration, bool) {
 		secs, err := strconv.ParseUint(value, 10, 64)
 		if err != nil {
 			// All digits but too large to parse is still a valid, huge delay.
-			if numErr, ok := err.(*strconv.NumError); ok && numErr.Err == strconv.ErrRange {
+			if errors.Is(err, strconv.ErrRange) {
 				return maxRetryAfter, true
 			}
 			return 0, false

@@ -69,16 +69,16 @@ const (
 
 // verifyResetToken verifies m.Token and fills the rest of m. An unknown token
 // is not an error: it yields valid = false and null account attributes.
-func verifyResetToken(ctx context.Context, c *client.Client, m *resetTokenModel) (error, diag.Diagnostics) {
+func verifyResetToken(ctx context.Context, c *client.Client, m *resetTokenModel) (diag.Diagnostics, error) {
 	acct, err := c.VerifyResetToken(ctx, m.Token.ValueString())
 	if errors.Is(err, client.ErrNotFound) {
 		m.setInvalid()
 		return nil, nil
 	}
 	if err != nil {
-		return err, nil
+		return nil, err
 	}
-	return nil, m.setAccount(ctx, acct)
+	return m.setAccount(ctx, acct), nil
 }
 
 func (m *resetTokenModel) setInvalid() {

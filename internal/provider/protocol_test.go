@@ -17,11 +17,11 @@ import (
 // protocolServer is a configured provider server plus the schema types
 // needed to encode configurations for it.
 type protocolServer struct {
-	tfprotov6.ProviderServerWithActions
-	providerType    tftypes.Object
-	actionTypes     map[string]tftypes.Object
-	resourceTypes   map[string]tftypes.Object
-	dataSourceTypes map[string]tftypes.Object
+	tfprotov6.ProviderServerWithActions //nolint:staticcheck // See newProtocolServer.
+	providerType                        tftypes.Object
+	actionTypes                         map[string]tftypes.Object
+	resourceTypes                       map[string]tftypes.Object
+	dataSourceTypes                     map[string]tftypes.Object
 }
 
 // newProtocolServer starts the provider in-process and configures it with
@@ -46,7 +46,9 @@ func newProtocolServer(t *testing.T, providerAttrs map[string]tftypes.Value) *pr
 	if err != nil || hasErrors(resp.Diagnostics) {
 		t.Fatalf("ConfigureProvider: %v %v", err, diagText(resp.Diagnostics))
 	}
-	withActions, ok := server.(tfprotov6.ProviderServerWithActions)
+	// terraform-plugin-go v0.31 still serves actions through this
+	// transitional interface; ProviderServer will absorb it later.
+	withActions, ok := server.(tfprotov6.ProviderServerWithActions) //nolint:staticcheck // See above.
 	if !ok {
 		t.Fatalf("%T does not serve actions", server)
 	}

@@ -88,7 +88,7 @@ func (d *resetTokenDataSource) Read(ctx context.Context, req datasource.ReadRequ
 		return
 	}
 	ctx = secretContext(ctx, m.Token.ValueString())
-	err, diags := verifyResetToken(ctx, d.client, &m)
+	diags, err := verifyResetToken(ctx, d.client, &m)
 	resp.Diagnostics.Append(diags...)
 	if err != nil {
 		verifyTokenDiagnostic(&resp.Diagnostics, path.Root("token"), err)

@@ -86,7 +86,7 @@ func (e *resetTokenEphemeralResource) Open(ctx context.Context, req ephemeral.Op
 		return
 	}
 	ctx = secretContext(ctx, m.Token.ValueString())
-	err, diags := verifyResetToken(ctx, e.client, &m)
+	diags, err := verifyResetToken(ctx, e.client, &m)
 	resp.Diagnostics.Append(diags...)
 	if err != nil {
 		verifyTokenDiagnostic(&resp.Diagnostics, path.Root("token"), err)

@@ -249,7 +249,9 @@ func TestVerifyOmitsUnsetOptionalFields(t *testing.T) {
 	if len(links) != 1 {
 		t.Fatalf("links = %v, want the self link", got["links"])
 	}
-	if self := links[0].(map[string]any); self["rel"] != "self" || self["href"] != "/rest/accounts/"+got["id"].(string) {
+	self, _ := links[0].(map[string]any)
+	id, _ := got["id"].(string)
+	if self["rel"] != "self" || self["href"] != "/rest/accounts/"+id {
 		t.Errorf("self link = %v", self)
 	}
 }

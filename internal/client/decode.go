@@ -7,8 +7,8 @@ import (
 	"unicode/utf8"
 )
 
-// maxMessageLen bounds how much of a server's error message is repeated in a
-// diagnostic.
+// maxMessageLen bounds, in characters, how much of a server's error message
+// is repeated in a diagnostic.
 const maxMessageLen = 300
 
 // errorMessage extracts a human-readable message from an error response body.
@@ -50,19 +50,26 @@ func errorMessage(body []byte) string {
 func cleanMessage(s string) string {
 	var b strings.Builder
 	space := false
+	runes := 0
 	for _, r := range s {
 		if r == utf8.RuneError || unicode.IsSpace(r) || !unicode.IsPrint(r) {
 			space = b.Len() > 0
 			continue
 		}
+		need := 1
+		if space {
+			need = 2
+		}
+		if runes+need > maxMessageLen {
+			return b.String() + "…"
+		}
 		if space {
 			b.WriteByte(' ')
 			space = false
+			runes++
 		}
 		b.WriteRune(r)
-		if b.Len() >= maxMessageLen {
-			return b.String() + "…"
-		}
+		runes++
 	}
 	return b.String()
 }

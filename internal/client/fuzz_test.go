@@ -57,10 +57,9 @@ func FuzzErrorMessage(f *testing.F) {
 		if !utf8.ValidString(msg) {
 			t.Fatalf("errorMessage(%q) = %q: not valid UTF-8", body, msg)
 		}
-		// cleanMessage counts bytes and stops after the rune that reaches
-		// maxMessageLen, which a space may precede, then adds an ellipsis.
-		if limit := maxMessageLen + utf8.UTFMax + len("…"); len(msg) > limit {
-			t.Errorf("errorMessage(%q) is %d bytes long, want at most %d", body, len(msg), limit)
+		// At most maxMessageLen characters, then possibly an ellipsis.
+		if n := utf8.RuneCountInString(strings.TrimSuffix(msg, "…")); n > maxMessageLen {
+			t.Errorf("errorMessage(%q) is %d characters long, want at most %d", body, n, maxMessageLen)
 		}
 		for _, r := range msg {
 			if !unicode.IsPrint(r) || r == utf8.RuneError {

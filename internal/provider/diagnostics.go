@@ -17,10 +17,14 @@ import (
 // errors are already free of secrets; these messages add none.
 
 // commonFailure describes failures that look the same for every call, or
-// returns ok=false.
+// returns ok=false. An unknown outcome is never common: a POST that timed
+// out after it was sent must say that it may have acted, so callers handle
+// ErrOutcomeUnknown themselves.
 func commonFailure(err error) (summary, detail string, ok bool) {
 	var apiErr *client.APIError
 	switch {
+	case errors.Is(err, client.ErrOutcomeUnknown):
+		return "", "", false
 	case errors.Is(err, context.Canceled):
 		return "CleverMaps API call cancelled", "The operation was cancelled before it finished.", true
 	case errors.Is(err, context.DeadlineExceeded):

@@ -3,6 +3,7 @@ package provider
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -65,5 +66,31 @@ func TestSendPasswordResetAction_invalidEmail(t *testing.T) {
 	}
 	if n := len(api.Journal()); n != 0 {
 		t.Errorf("%d requests sent, want none", n)
+	}
+}
+
+// TestSendPasswordResetAction_timeoutAfterSending checks the diagnostic for
+// the worst case: the server acted, but the answer never came in time. The
+// request must not be repeated, and the person must hear that the mail may
+// have been sent, not merely that something timed out.
+func TestSendPasswordResetAction_timeoutAfterSending(t *testing.T) {
+	api := newTestAPI(t)
+	api.InjectFault(standin.EndpointRequestReset, standin.Fault{AfterAction: true, Delay: 3 * time.Second, Status: 201})
+	attrs := endpointAttrs(api)
+	attrs["request_timeout_ms"] = tftypes.NewValue(tftypes.Number, 200)
+	ps := newProtocolServer(t, attrs)
+
+	res := ps.runAction(t, "clevermaps_send_password_reset", map[string]tftypes.Value{
+		"email": tftypes.NewValue(tftypes.String, adaEmail),
+	})
+	text := diagText(res.diagnostics)
+	if !strings.Contains(text, "Unknown whether the reset mail was sent") || !strings.Contains(text, "was not repeated") {
+		t.Errorf("diagnostics:\n%s", text)
+	}
+	if n := api.Count(standin.EndpointRequestReset); n != 1 {
+		t.Errorf("%d requests, want exactly 1", n)
+	}
+	if n := len(api.MailsTo(adaEmail)); n != 1 {
+		t.Errorf("%d mails, want 1 (the server did act)", n)
 	}
 }

@@ -42,30 +42,41 @@ var onboardingAttrTypes = map[string]attr.Type{
 	"tips_shown":  types.ListType{ElemType: types.StringType},
 }
 
-// Descriptions shared by both schemas.
-const (
-	descToken = "The password-reset token from the reset mail. It is a secret: it is marked sensitive and " +
-		"never logged. Must not be empty or contain control characters, `/`, `?`, `#`, `%` or `..`."
-	descValid = "Whether the token is currently valid. An unknown, expired or already used token gives " +
-		"`false` (not an error) and leaves the account attributes null, so a configuration can gate on it " +
-		"with a `precondition`, `postcondition` or `check` block."
-	descAccountID      = "ID of the account the token belongs to."
-	descFullName       = "Full name of the account's owner."
-	descEmail          = "Email address of the account."
-	descStatus         = "Account status: `ENABLED` or `DISABLED`."
-	descConsentGranted = "Whether the owner granted consent to the terms; null when the API does not say."
-	descAnonymous      = "Whether the account is anonymous."
-	descPhoneNumber    = "Phone number of the account, if any."
-	descPreferences    = "The account's preferences."
-	descOnboarding     = "Which onboarding intros and tips the account has already seen."
+// descToken describes the token argument in both schemas.
+const descToken = "The password-reset token from the reset mail. It is a secret: it is marked sensitive and " +
+	"never logged. Must not be empty or contain control characters, `/`, `?`, `#`, `%` or `..`."
 
-	descLanguage         = "Preferred language, such as `en`."
-	descLastProject      = "ID of the project the account used last."
-	descLastOrganization = "ID of the organization the account used last."
-	descSendNewsletter   = "Whether the account receives the newsletter."
-	descIntroShown       = "Intros already shown."
-	descTipsShown        = "Tips already shown."
-)
+// computedAttr describes one computed attribute of a verified token, so that
+// the data source and the ephemeral resource, whose schema packages differ,
+// build their schemas from one table.
+type computedAttr struct {
+	desc   string
+	typ    attr.Type               // types.StringType, types.BoolType or a list type
+	nested map[string]computedAttr // set for single nested attributes
+}
+
+var resetTokenComputed = map[string]computedAttr{
+	"valid": {typ: types.BoolType, desc: "Whether the token is currently valid. An unknown, expired or already used token gives " +
+		"`false` (not an error) and leaves the account attributes null, so a configuration can gate on it " +
+		"with a `precondition`, `postcondition` or `check` block."},
+	"account_id":      {typ: types.StringType, desc: "ID of the account the token belongs to."},
+	"full_name":       {typ: types.StringType, desc: "Full name of the account's owner."},
+	"email":           {typ: types.StringType, desc: "Email address of the account."},
+	"status":          {typ: types.StringType, desc: "Account status: `ENABLED` or `DISABLED`."},
+	"consent_granted": {typ: types.BoolType, desc: "Whether the owner granted consent to the terms; null when the API does not say."},
+	"anonymous":       {typ: types.BoolType, desc: "Whether the account is anonymous."},
+	"phone_number":    {typ: types.StringType, desc: "Phone number of the account, if any."},
+	"preferences": {desc: "The account's preferences.", nested: map[string]computedAttr{
+		"language":                 {typ: types.StringType, desc: "Preferred language, such as `en`."},
+		"last_active_project":      {typ: types.StringType, desc: "ID of the project the account used last."},
+		"last_active_organization": {typ: types.StringType, desc: "ID of the organization the account used last."},
+		"send_newsletter":          {typ: types.BoolType, desc: "Whether the account receives the newsletter."},
+	}},
+	"onboarding": {desc: "Which onboarding intros and tips the account has already seen.", nested: map[string]computedAttr{
+		"intro_shown": {typ: types.ListType{ElemType: types.StringType}, desc: "Intros already shown."},
+		"tips_shown":  {typ: types.ListType{ElemType: types.StringType}, desc: "Tips already shown."},
+	}},
+}
 
 // verifyResetToken verifies m.Token and fills the rest of m. An unknown token
 // is not an error: it yields valid = false and null account attributes.

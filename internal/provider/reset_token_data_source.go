@@ -40,41 +40,33 @@ func (d *resetTokenDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 			"Use it to check a token before finishing a reset, or to gate a configuration on a token's validity. " +
 			"The token is stored in state (marked sensitive); on Terraform 1.10+ or OpenTofu 1.11+ prefer the " +
 			"`clevermaps_reset_token` ephemeral resource, which keeps it out of state and plan files.",
-		Attributes: map[string]schema.Attribute{
+		Attributes: dataSourceAttributes(resetTokenComputed, map[string]schema.Attribute{
 			"token": schema.StringAttribute{
 				MarkdownDescription: descToken,
 				Required:            true,
 				Sensitive:           true,
 				Validators:          []validator.String{tokenValidator{}},
 			},
-			"valid":           schema.BoolAttribute{MarkdownDescription: descValid, Computed: true},
-			"account_id":      schema.StringAttribute{MarkdownDescription: descAccountID, Computed: true},
-			"full_name":       schema.StringAttribute{MarkdownDescription: descFullName, Computed: true},
-			"email":           schema.StringAttribute{MarkdownDescription: descEmail, Computed: true},
-			"status":          schema.StringAttribute{MarkdownDescription: descStatus, Computed: true},
-			"consent_granted": schema.BoolAttribute{MarkdownDescription: descConsentGranted, Computed: true},
-			"anonymous":       schema.BoolAttribute{MarkdownDescription: descAnonymous, Computed: true},
-			"phone_number":    schema.StringAttribute{MarkdownDescription: descPhoneNumber, Computed: true},
-			"preferences": schema.SingleNestedAttribute{
-				MarkdownDescription: descPreferences,
-				Computed:            true,
-				Attributes: map[string]schema.Attribute{
-					"language":                 schema.StringAttribute{MarkdownDescription: descLanguage, Computed: true},
-					"last_active_project":      schema.StringAttribute{MarkdownDescription: descLastProject, Computed: true},
-					"last_active_organization": schema.StringAttribute{MarkdownDescription: descLastOrganization, Computed: true},
-					"send_newsletter":          schema.BoolAttribute{MarkdownDescription: descSendNewsletter, Computed: true},
-				},
-			},
-			"onboarding": schema.SingleNestedAttribute{
-				MarkdownDescription: descOnboarding,
-				Computed:            true,
-				Attributes: map[string]schema.Attribute{
-					"intro_shown": schema.ListAttribute{MarkdownDescription: descIntroShown, ElementType: types.StringType, Computed: true},
-					"tips_shown":  schema.ListAttribute{MarkdownDescription: descTipsShown, ElementType: types.StringType, Computed: true},
-				},
-			},
-		},
+		}),
 	}
+}
+
+// dataSourceAttributes adds the computed attributes of table to attrs.
+func dataSourceAttributes(table map[string]computedAttr, attrs map[string]schema.Attribute) map[string]schema.Attribute {
+	for name, a := range table {
+		switch {
+		case a.nested != nil:
+			attrs[name] = schema.SingleNestedAttribute{MarkdownDescription: a.desc, Computed: true,
+				Attributes: dataSourceAttributes(a.nested, map[string]schema.Attribute{})}
+		case a.typ == types.BoolType:
+			attrs[name] = schema.BoolAttribute{MarkdownDescription: a.desc, Computed: true}
+		case a.typ == types.StringType:
+			attrs[name] = schema.StringAttribute{MarkdownDescription: a.desc, Computed: true}
+		default:
+			attrs[name] = schema.ListAttribute{MarkdownDescription: a.desc, Computed: true, ElementType: types.StringType}
+		}
+	}
+	return attrs
 }
 
 func (d *resetTokenDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {

@@ -38,41 +38,34 @@ func (e *resetTokenEphemeralResource) Schema(_ context.Context, _ ephemeral.Sche
 			"(Terraform 1.10+, OpenTofu 1.11+). Verifying does not use up the token.\n\n" +
 			"Use it in a password-rotation pipeline to check a token before `clevermaps_password_reset` uses it, " +
 			"for example in a `precondition`. On older CLIs use the `clevermaps_reset_token` data source.",
-		Attributes: map[string]schema.Attribute{
+		Attributes: ephemeralAttributes(resetTokenComputed, map[string]schema.Attribute{
 			"token": schema.StringAttribute{
 				MarkdownDescription: descToken,
 				Required:            true,
 				Sensitive:           true,
 				Validators:          []validator.String{tokenValidator{}},
 			},
-			"valid":           schema.BoolAttribute{MarkdownDescription: descValid, Computed: true},
-			"account_id":      schema.StringAttribute{MarkdownDescription: descAccountID, Computed: true},
-			"full_name":       schema.StringAttribute{MarkdownDescription: descFullName, Computed: true},
-			"email":           schema.StringAttribute{MarkdownDescription: descEmail, Computed: true},
-			"status":          schema.StringAttribute{MarkdownDescription: descStatus, Computed: true},
-			"consent_granted": schema.BoolAttribute{MarkdownDescription: descConsentGranted, Computed: true},
-			"anonymous":       schema.BoolAttribute{MarkdownDescription: descAnonymous, Computed: true},
-			"phone_number":    schema.StringAttribute{MarkdownDescription: descPhoneNumber, Computed: true},
-			"preferences": schema.SingleNestedAttribute{
-				MarkdownDescription: descPreferences,
-				Computed:            true,
-				Attributes: map[string]schema.Attribute{
-					"language":                 schema.StringAttribute{MarkdownDescription: descLanguage, Computed: true},
-					"last_active_project":      schema.StringAttribute{MarkdownDescription: descLastProject, Computed: true},
-					"last_active_organization": schema.StringAttribute{MarkdownDescription: descLastOrganization, Computed: true},
-					"send_newsletter":          schema.BoolAttribute{MarkdownDescription: descSendNewsletter, Computed: true},
-				},
-			},
-			"onboarding": schema.SingleNestedAttribute{
-				MarkdownDescription: descOnboarding,
-				Computed:            true,
-				Attributes: map[string]schema.Attribute{
-					"intro_shown": schema.ListAttribute{MarkdownDescription: descIntroShown, ElementType: types.StringType, Computed: true},
-					"tips_shown":  schema.ListAttribute{MarkdownDescription: descTipsShown, ElementType: types.StringType, Computed: true},
-				},
-			},
-		},
+		}),
 	}
+}
+
+// ephemeralAttributes adds the computed attributes of table to attrs; it is
+// dataSourceAttributes for the ephemeral schema package.
+func ephemeralAttributes(table map[string]computedAttr, attrs map[string]schema.Attribute) map[string]schema.Attribute {
+	for name, a := range table {
+		switch {
+		case a.nested != nil:
+			attrs[name] = schema.SingleNestedAttribute{MarkdownDescription: a.desc, Computed: true,
+				Attributes: ephemeralAttributes(a.nested, map[string]schema.Attribute{})}
+		case a.typ == types.BoolType:
+			attrs[name] = schema.BoolAttribute{MarkdownDescription: a.desc, Computed: true}
+		case a.typ == types.StringType:
+			attrs[name] = schema.StringAttribute{MarkdownDescription: a.desc, Computed: true}
+		default:
+			attrs[name] = schema.ListAttribute{MarkdownDescription: a.desc, Computed: true, ElementType: types.StringType}
+		}
+	}
+	return attrs
 }
 
 func (e *resetTokenEphemeralResource) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {

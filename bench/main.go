@@ -1,0 +1,445 @@
+// Command bench measures what sending CleverMaps password-reset mails and
+// verifying reset tokens costs under a real CLI (OpenTofu), side by side with
+// the CLI's own cost for the same number of resources and with what users
+// write without this provider: local-exec curl, Mastercard/restapi and
+// hashicorp/http.
+//
+// Every apply runs in a fresh directory against a fresh stand-in API on
+// 127.0.0.1. Variants are run round-robin, so that a slow minute of the
+// machine spreads over all of them instead of skewing one. The harness checks
+// the traffic each apply caused against what it must cause and fails when a
+// request was lost or duplicated.
+//
+// Run it through `make bench`, which builds the pinned CLI and peer providers
+// first:
+//
+//	go run ./bench [-quick] [-repeats K] [-out DIR] [-only ID,...] [-tofu PATH] [-restapi PATH] [-http PATH] [-keep]
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// benchCase is one variant at one size, repeated Repeats times.
+type benchCase struct {
+	V       *variant
+	N       int
+	Repeats int
+	Plan    planMode
+}
+
+func (c benchCase) String() string { return fmt.Sprintf("%s N=%d", c.V.ID, c.N) }
+
+// caseResult collects the runs of one case.
+type caseResult struct {
+	Case    benchCase
+	Samples []sample
+	Skipped string   // why the case was not run
+	Errors  []string // runs that could not be carried out at all
+}
+
+type options struct {
+	quick       bool
+	repeats     int
+	out         string
+	tofu        string
+	restapi     string
+	http        string
+	keep        bool
+	goBenchmark bool
+	only        map[string]bool // variant IDs to run; empty for all
+	limit       time.Duration
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code, err := run(ctx, os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+func parseOptions(args []string) (options, error) {
+	cache := defaultCacheDir()
+	var o options
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.BoolVar(&o.quick, "quick", false, "smoke run: N=100 only, one repeat")
+	fs.IntVar(&o.repeats, "repeats", 3, "repeats at N=100; floor, single and batch resource at N=1,000 and the rate-limited run get one fewer, the other N=1,000 variants and N=10,000 two fewer (at least 1)")
+	fs.DurationVar(&o.limit, "limit", 15*time.Minute, "stop any single CLI run after this long and report it as cut off")
+	fs.StringVar(&o.out, "out", "", "write README.md and chart.svg into this directory (default: print only)")
+	fs.StringVar(&o.tofu, "tofu", filepath.Join(cache, "tofu-1.12.6"), "OpenTofu binary")
+	fs.StringVar(&o.restapi, "restapi", filepath.Join(cache, "terraform-provider-restapi-1.20.0"), "Mastercard/terraform-provider-restapi binary (variant skipped when missing)")
+	fs.StringVar(&o.http, "http", filepath.Join(cache, "terraform-provider-http-1.2.0"), "hashicorp/terraform-provider-http binary (variant skipped when missing)")
+	fs.BoolVar(&o.keep, "keep", false, "keep the work directory (configurations, states, logs)")
+	fs.BoolVar(&o.goBenchmark, "go-bench", true, "also run the client's Go benchmarks")
+	fs.Func("only", "run only these variants, comma-separated: "+strings.Join(variantIDs(), ","), func(v string) error {
+		o.only = map[string]bool{}
+		for id := range strings.SplitSeq(v, ",") {
+			if !slices.Contains(variantIDs(), id) {
+				return fmt.Errorf("unknown variant %q", id)
+			}
+			o.only[id] = true
+		}
+		return nil
+	})
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if o.repeats < 1 {
+		return o, errors.New("-repeats must be at least 1")
+	}
+	return o, nil
+}
+
+// defaultCacheDir is where the GNUmakefile caches its tools.
+func defaultCacheDir() string {
+	base := os.Getenv("XDG_CACHE_HOME")
+	if base == "" {
+		home, _ := os.UserHomeDir()
+		base = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(base, "terraform-provider-clevermaps", "bin")
+}
+
+// allVariants lists every variant in table order.
+var allVariants = []*variant{floorVariant, requestVariant, batchVariant, curlVariant, restapiVariant, tokenVariant, httpVariant, batchLimitedVariant}
+
+func variantIDs() []string {
+	ids := make([]string, len(allVariants))
+	for i, v := range allVariants {
+		ids[i] = v.ID
+	}
+	return ids
+}
+
+// planCases lists what to measure. Repeats shrink with N so that a full run
+// fits in about a quarter of an hour on two cores: an apply of 1,000
+// resources alone takes the CLI some 40 s there.
+func planCases(o options) []benchCase {
+	perResource := []*variant{floorVariant, requestVariant, batchVariant, curlVariant, restapiVariant, tokenVariant, httpVariant}
+	var cases []benchCase
+	add := func(n, repeats int, vs ...*variant) {
+		for _, v := range vs {
+			if len(o.only) > 0 && !o.only[v.ID] {
+				continue
+			}
+			c := benchCase{V: v, N: n, Repeats: max(1, repeats)}
+			switch {
+			case v == batchVariant:
+				c.Plan = planNoChange
+			case v == restapiVariant && n <= 100:
+				c.Plan = planProbe
+			}
+			cases = append(cases, c)
+		}
+	}
+	if o.quick {
+		add(100, 1, perResource...)
+		add(100, 1, batchLimitedVariant)
+		return cases
+	}
+	add(100, o.repeats, perResource...)
+	add(500, o.repeats-1, batchLimitedVariant)
+	// At N=1,000 the variants the targets compare get one repeat more than
+	// the peers, whose managed-resource applies cost as much as the floor.
+	add(1000, o.repeats-1, floorVariant, requestVariant, batchVariant)
+	add(1000, o.repeats-2, curlVariant, restapiVariant, tokenVariant, httpVariant)
+	add(10000, o.repeats-2, batchVariant)
+	return cases
+}
+
+func run(ctx context.Context, args []string) (int, error) {
+	started, loadStart := time.Now(), loadAverage()
+	o, err := parseOptions(args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, nil
+		}
+		return 2, err
+	}
+	if _, err := os.Stat("go.mod"); err != nil {
+		return 2, errors.New("run from the repository root (go run ./bench)")
+	}
+	if _, err := os.Stat(o.tofu); err != nil {
+		return 2, fmt.Errorf("OpenTofu not found at %s; run `make bench`, which builds it", o.tofu)
+	}
+
+	work, err := os.MkdirTemp("", "clevermaps-bench-")
+	if err != nil {
+		return 1, err
+	}
+	if o.keep {
+		fmt.Println("work directory kept:", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
+
+	cases := planCases(o)
+	env, skips, err := prepare(ctx, o, work, cases)
+	if err != nil {
+		return 1, err
+	}
+
+	results := make([]*caseResult, len(cases))
+	var runnable []int
+	for i, c := range cases {
+		results[i] = &caseResult{Case: c, Skipped: skips[c.V.Needs]}
+		if results[i].Skipped == "" {
+			runnable = append(runnable, i)
+		} else if c.N == 100 || o.quick {
+			fmt.Printf("skipping %s: %s\n", c.V.Label, results[i].Skipped)
+		}
+	}
+
+	if err := warmUp(ctx, env, cases, results); err != nil {
+		return 1, err
+	}
+	if err := runRounds(ctx, env, cases, results, runnable); err != nil {
+		return 1, err
+	}
+
+	var goBench string
+	if o.goBenchmark {
+		fmt.Println("\n== Go benchmarks of the client (go test -bench . -benchmem -run '^$' ./internal/client/)")
+		goBench, err = runGoBenchmarks(ctx)
+		fmt.Print(goBench)
+		if err != nil {
+			return 1, err
+		}
+	}
+
+	rep := &report{
+		Results:  results,
+		Targets:  evaluateTargets(results),
+		Machine:  describeMachine(ctx, o.tofu, loadStart),
+		GoBench:  goBench,
+		Quick:    o.quick,
+		Repeats:  o.repeats,
+		Duration: time.Since(started),
+	}
+	fmt.Println()
+	fmt.Print(rep.text())
+	if o.out != "" {
+		if err := rep.write(o.out); err != nil {
+			return 1, err
+		}
+		fmt.Printf("\nwrote %s and %s\n", filepath.Join(o.out, "README.md"), filepath.Join(o.out, "chart.svg"))
+	}
+	fmt.Printf("\ntotal duration: %s\n", time.Since(started).Round(time.Second))
+	if problems := rep.problemCount(); problems > 0 {
+		return 1, fmt.Errorf("%d run(s) had problems (see above): the results are not trustworthy", problems)
+	}
+	return 0, nil
+}
+
+// prepare builds the provider and the stand-in, lays out the plugin
+// directory and CLI configuration, and finds out which optional variants can
+// run (by Needs, with the reason when not).
+func prepare(ctx context.Context, o options, work string, cases []benchCase) (*benchEnv, map[string]string, error) {
+	fmt.Println("building the provider and the stand-in ...")
+	plugins := filepath.Join(work, "plugins")
+	standinBin := filepath.Join(work, "clevermaps-standin")
+	for _, b := range [][]string{
+		{"build", "-o", filepath.Join(plugins, "terraform-provider-clevermaps"), "."},
+		{"build", "-o", standinBin, "./cmd/clevermaps-standin"},
+	} {
+		cmd := exec.CommandContext(ctx, "go", b...)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return nil, nil, fmt.Errorf("go %s: %w", strings.Join(b, " "), err)
+		}
+	}
+
+	skips := map[string]string{}
+	if _, err := exec.LookPath("curl"); err != nil {
+		skips["curl"] = "curl is not on PATH, so the local-exec variant cannot run (the harness installs nothing)"
+	}
+	// Every provider, peers included, is served through dev_overrides, so no
+	// variant pays for `init` or lock-file checks and all start alike.
+	overrides := []string{"registry.opentofu.org/clevermaps/clevermaps"}
+	for _, peer := range []struct{ needs, bin, name, address, target string }{
+		{"restapi", o.restapi, "terraform-provider-restapi", "registry.opentofu.org/mastercard/restapi", "$(CACHE_DIR)/terraform-provider-restapi-1.20.0"},
+		{"http", o.http, "terraform-provider-http", "registry.opentofu.org/hashicorp/http", "$(CACHE_DIR)/terraform-provider-http-1.2.0"},
+	} {
+		if _, err := os.Stat(peer.bin); err != nil {
+			skips[peer.needs] = fmt.Sprintf("%s is missing; `make bench` builds it as %s", peer.bin, peer.target)
+			continue
+		}
+		if err := os.Symlink(peer.bin, filepath.Join(plugins, peer.name)); err != nil {
+			return nil, nil, err
+		}
+		overrides = append(overrides, peer.address)
+	}
+	var tfrc strings.Builder
+	tfrc.WriteString("provider_installation {\n  dev_overrides {\n")
+	for _, a := range overrides {
+		fmt.Fprintf(&tfrc, "    %q = %q\n", a, plugins)
+	}
+	tfrc.WriteString("  }\n  direct {\n    exclude = [\"*/*/*\"]\n  }\n}\n")
+	tfrcPath := filepath.Join(work, "bench.tfrc")
+	if err := os.WriteFile(tfrcPath, []byte(tfrc.String()), 0o600); err != nil {
+		return nil, nil, err
+	}
+
+	maxN := 0
+	for _, c := range cases {
+		maxN = max(maxN, c.N)
+	}
+	emails := make([]string, maxN)
+	for i := range emails {
+		emails[i] = fmt.Sprintf("bench-%05d@example.com", i)
+	}
+	accounts := filepath.Join(work, "accounts.json")
+	if err := writeAccounts(accounts, emails); err != nil {
+		return nil, nil, err
+	}
+
+	return &benchEnv{
+		tofu:         o.tofu,
+		limit:        o.limit,
+		standinBin:   standinBin,
+		accountsFile: accounts,
+		workDir:      work,
+		cliEnv:       cliEnvironment(tfrcPath),
+		emails:       emails,
+		keep:         o.keep,
+	}, skips, nil
+}
+
+// cliEnvironment is the harness's environment without anything that changes
+// how the CLI behaves (TF_LOG, a plugin cache, another CLI config), plus the
+// settings every run uses.
+func cliEnvironment(tfrc string) []string {
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "TF_") || strings.HasPrefix(kv, "CHECKPOINT_")
+	})
+	return append(env, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_CLI_CONFIG_FILE="+tfrc)
+}
+
+// warmUp runs every runnable variant once at N=5, unmeasured, so that the
+// first measured run does not pay for cold binaries and page cache.
+func warmUp(ctx context.Context, env *benchEnv, cases []benchCase, results []*caseResult) error {
+	fmt.Println("warming up (every variant once at N=5, not measured) ...")
+	seen := map[*variant]bool{}
+	for i, c := range cases {
+		if seen[c.V] || results[i].Skipped != "" {
+			continue
+		}
+		seen[c.V] = true
+		s, err := env.runCase(ctx, benchCase{V: c.V, N: 5, Repeats: 1}, env.limit)
+		if err != nil {
+			return fmt.Errorf("warm-up of %s: %w", c.V.ID, err)
+		}
+		for _, p := range s.Problems {
+			fmt.Printf("  warm-up %s: %s\n", c.V.ID, p)
+		}
+	}
+	return ctx.Err()
+}
+
+// runRounds runs the cases round-robin: round r runs every case that wants
+// more than r repeats, starting one case later each round so that no
+// variant always follows the same one.
+func runRounds(ctx context.Context, env *benchEnv, cases []benchCase, results []*caseResult, runnable []int) error {
+	rounds, total := 0, 0
+	for _, i := range runnable {
+		rounds = max(rounds, cases[i].Repeats)
+		total += cases[i].Repeats
+	}
+	fmt.Printf("measuring %d runs in %d rounds ...\n", total, rounds)
+	done := 0
+	for r := range rounds {
+		var active []int
+		for _, i := range runnable {
+			if cases[i].Repeats > r {
+				active = append(active, i)
+			}
+		}
+		shift := r % len(active)
+		for _, i := range append(active[shift:], active[:shift]...) {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			c := cases[i]
+			done++
+			s, err := env.runCase(ctx, c, caseLimit(env, c, results))
+			if err != nil {
+				results[i].Errors = append(results[i].Errors, err.Error())
+				fmt.Printf("[%d/%d] %-9s N=%-5d run %d: ERROR %v\n", done, total, c.V.ID, c.N, r+1, err)
+				continue
+			}
+			results[i].Samples = append(results[i].Samples, s)
+			fmt.Printf("[%d/%d] %s\n", done, total, progressLine(c, r, s))
+			for _, p := range s.Problems {
+				fmt.Printf("    !!! %s\n", p)
+			}
+			for _, n := range s.Notes {
+				fmt.Printf("    note: %s\n", n)
+			}
+		}
+	}
+	return nil
+}
+
+// caseLimit is how long one CLI run of c may take. The N=10,000 batch apply
+// is judged against floor(1,000); once it has taken twice that, the target
+// is missed whatever its final time, so it is stopped there instead of
+// holding up the run (a batch that scales badly could take an hour).
+func caseLimit(env *benchEnv, c benchCase, results []*caseResult) time.Duration {
+	if c.V == batchVariant && c.N == 10000 {
+		if floor := median(results, floorVariant.ID, 1000); floor > 0 {
+			return min(env.limit, max(time.Minute, 2*floor))
+		}
+	}
+	return env.limit
+}
+
+func progressLine(c benchCase, r int, s sample) string {
+	line := fmt.Sprintf("%-9s N=%-5d run %d: apply %-8s provider %-8s CLI %-8s requests %d/%d",
+		c.V.ID, c.N, r+1, formatSeconds(s.Apply.Wall), formatKiB(s.Apply.Usage.ProviderHWM),
+		formatKiB(s.Apply.Usage.CLIHWM), s.Requests-s.Rejected, s.Expected)
+	if s.Rejected > 0 {
+		line += fmt.Sprintf(" (+%d refused with 429)", s.Rejected)
+	}
+	if s.Plan != nil {
+		line += fmt.Sprintf(", plan %s (exit %d)", formatSeconds(s.Plan.Wall), s.Plan.ExitCode)
+	}
+	switch {
+	case s.Apply.CutOff:
+		line += "  CUT OFF"
+	case len(s.Problems) == 0:
+		line += "  ok"
+	default:
+		line += "  PROBLEM"
+	}
+	return line
+}
+
+// runGoBenchmarks runs the client's Go benchmarks and returns their output.
+func runGoBenchmarks(ctx context.Context) (string, error) {
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, "go", "test", "-bench", ".", "-benchmem", "-run", "^$", "-count", "1", "./internal/client/")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}

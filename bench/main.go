@@ -402,13 +402,15 @@ func runRounds(ctx context.Context, env *benchEnv, cases []benchCase, results []
 }
 
 // caseLimit is how long one CLI run of c may take. The N=10,000 batch apply
-// is judged against floor(1,000); once it has taken twice that, the target
-// is missed whatever its final time, so it is stopped there instead of
-// holding up the run (a batch that scales badly could take an hour).
+// is judged against floor(1,000); once it has taken half as long again as
+// that, the target is missed whatever its final time, so it is stopped there
+// instead of holding up the run (a batch that scales badly could take an
+// hour). The one to three minute bounds keep the run within its budget on a
+// busy machine; evaluateTargets does not judge a run cut off before floor.
 func caseLimit(env *benchEnv, c benchCase, results []*caseResult) time.Duration {
 	if c.V == batchVariant && c.N == 10000 {
 		if floor := median(results, floorVariant.ID, 1000); floor > 0 {
-			return min(env.limit, max(time.Minute, 2*floor))
+			return min(env.limit, max(time.Minute, min(3*time.Minute, floor*3/2)))
 		}
 	}
 	return env.limit

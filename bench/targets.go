@@ -65,6 +65,10 @@ func evaluateTargets(results []*caseResult) []target {
 		if batch10kCut {
 			t.Measured = fmt.Sprintf("did not finish: stopped after %s = %.2fx floor(1,000) %s", formatSeconds(batch10k), x, formatSeconds(floor1k))
 			t.Met = judged(false)
+			if batch10k < floor1k {
+				t.Measured = fmt.Sprintf("not judged: stopped after %s, before floor(1,000) %s", formatSeconds(batch10k), formatSeconds(floor1k))
+				t.Met = nil
+			}
 		}
 	}
 	ts = append(ts, t)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -49,7 +50,9 @@ type requestResetBody struct {
 	Email string `json:"email"`
 }
 
-const passwordResetPath = "accounts/passwordReset"
+// passwordResetSegments is the path of the password-reset endpoints below
+// the base URL.
+var passwordResetSegments = []string{"accounts", "passwordReset"}
 
 // ErrInvalidToken is returned, without sending anything, for a token that
 // cannot be a single path segment.
@@ -69,18 +72,8 @@ func checkToken(token string) error {
 // not act; after an ambiguous failure it returns an *OutcomeUnknownError.
 func (c *Client) RequestPasswordReset(ctx context.Context, email string) error {
 	ci := &callInfo{op: OpRequestReset}
-	r, err := c.do(ctx, ci, http.MethodPost, c.urlFor(strings.Split(passwordResetPath, "/")...), requestResetBody{Email: email})
-	if err != nil {
-		return ambiguousIfSent(ci, err)
-	}
-	switch {
-	case r.status >= 200 && r.status < 300:
-		return nil
-	case isAmbiguousStatus(r):
-		return &OutcomeUnknownError{Op: ci.op, Cause: c.apiError(ci, r)}
-	default:
-		return c.apiError(ci, r)
-	}
+	r, err := c.do(ctx, ci, http.MethodPost, c.urlFor(passwordResetSegments...), requestResetBody{Email: email})
+	return c.postOutcome(ci, r, err)
 }
 
 // VerifyResetToken returns the account a reset token belongs to
@@ -125,9 +118,10 @@ func (c *Client) FinishPasswordReset(ctx context.Context, token string, body Fin
 		return err
 	}
 	c.log.Warn(ctx, "finishing the password reset failed ambiguously; checking whether the token was consumed", map[string]any{"operation": string(OpFinishReset)})
+	probablyConsumed := &OutcomeUnknownError{Op: OpFinishReset, Cause: fmt.Errorf("%w: %w", ErrTokenProbablyConsumed, err)}
 	if _, verr := c.VerifyResetToken(ctx, token); verr != nil {
 		if errors.Is(verr, ErrNotFound) {
-			return &OutcomeUnknownError{Op: OpFinishReset, Cause: fmt.Errorf("%w: %w", ErrTokenProbablyConsumed, err)}
+			return probablyConsumed
 		}
 		return err
 	}
@@ -135,7 +129,7 @@ func (c *Client) FinishPasswordReset(ctx context.Context, token string, body Fin
 	if errors.Is(err2, ErrNotFound) {
 		// The token verified a moment ago, so the first attempt must have
 		// been processed after all.
-		return &OutcomeUnknownError{Op: OpFinishReset, Cause: fmt.Errorf("%w: %w", ErrTokenProbablyConsumed, err)}
+		return probablyConsumed
 	}
 	return err2
 }
@@ -144,6 +138,13 @@ func (c *Client) finishOnce(ctx context.Context, token string, body FinishResetR
 	ci := &callInfo{op: OpFinishReset}
 	secrets := []string{token, body.NewPassword}
 	r, err := c.do(ctx, ci, http.MethodPost, c.tokenURL(token), body, secrets...)
+	return c.postOutcome(ci, r, err, secrets...)
+}
+
+// postOutcome turns the result of a non-idempotent call into its error:
+// nil for 2xx, *OutcomeUnknownError when the server may have acted, and the
+// plain error otherwise.
+func (c *Client) postOutcome(ci *callInfo, r *response, err error, secrets ...string) error {
 	if err != nil {
 		return ambiguousIfSent(ci, err)
 	}
@@ -158,7 +159,7 @@ func (c *Client) finishOnce(ctx context.Context, token string, body FinishResetR
 }
 
 func (c *Client) tokenURL(token string) *url.URL {
-	return c.urlFor(append(strings.Split(passwordResetPath, "/"), token)...)
+	return c.urlFor(append(slices.Clip(passwordResetSegments), token)...)
 }
 
 // ambiguousIfSent marks a transport failure of a non-idempotent call as an

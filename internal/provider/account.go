@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
@@ -30,16 +31,19 @@ type resetTokenModel struct {
 	Onboarding     types.Object `tfsdk:"onboarding"`
 }
 
-var preferencesAttrTypes = map[string]attr.Type{
-	"language":                 types.StringType,
-	"last_active_project":      types.StringType,
-	"last_active_organization": types.StringType,
-	"send_newsletter":          types.BoolType,
-}
+// The object types of the nested attributes, derived from the schema table
+// below so that model and schema cannot disagree.
+var (
+	preferencesAttrTypes = nestedAttrTypes("preferences")
+	onboardingAttrTypes  = nestedAttrTypes("onboarding")
+)
 
-var onboardingAttrTypes = map[string]attr.Type{
-	"intro_shown": types.ListType{ElemType: types.StringType},
-	"tips_shown":  types.ListType{ElemType: types.StringType},
+func nestedAttrTypes(name string) map[string]attr.Type {
+	out := map[string]attr.Type{}
+	for key, a := range resetTokenComputed[name].nested {
+		out[key] = a.typ
+	}
+	return out
 }
 
 // descToken describes the token argument in both schemas.
@@ -78,18 +82,22 @@ var resetTokenComputed = map[string]computedAttr{
 	}},
 }
 
-// verifyResetToken verifies m.Token and fills the rest of m. An unknown token
-// is not an error: it yields valid = false and null account attributes.
-func verifyResetToken(ctx context.Context, c *client.Client, m *resetTokenModel) (diag.Diagnostics, error) {
+// verifyResetToken verifies m.Token and fills the rest of m, reporting any
+// failure in diags. It returns whether m is ready to be stored. An unknown
+// token is not a failure: it yields valid = false and null account attributes.
+func verifyResetToken(ctx context.Context, c *client.Client, m *resetTokenModel, diags *diag.Diagnostics) bool {
+	ctx = secretContext(ctx, m.Token.ValueString())
 	acct, err := c.VerifyResetToken(ctx, m.Token.ValueString())
-	if errors.Is(err, client.ErrNotFound) {
+	switch {
+	case errors.Is(err, client.ErrNotFound):
 		m.setInvalid()
-		return nil, nil
+		return true
+	case err != nil:
+		verifyTokenDiagnostic(diags, path.Root("token"), err)
+		return false
 	}
-	if err != nil {
-		return nil, err
-	}
-	return m.setAccount(ctx, acct), nil
+	diags.Append(m.setAccount(ctx, acct)...)
+	return !diags.HasError()
 }
 
 func (m *resetTokenModel) setInvalid() {

@@ -5,7 +5,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -79,12 +78,7 @@ func (d *resetTokenDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx = secretContext(ctx, m.Token.ValueString())
-	diags, err := verifyResetToken(ctx, d.client, &m)
-	resp.Diagnostics.Append(diags...)
-	if err != nil {
-		verifyTokenDiagnostic(&resp.Diagnostics, path.Root("token"), err)
-		return
+	if verifyResetToken(ctx, d.client, &m, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

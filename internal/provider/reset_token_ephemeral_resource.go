@@ -5,7 +5,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -78,12 +77,7 @@ func (e *resetTokenEphemeralResource) Open(ctx context.Context, req ephemeral.Op
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx = secretContext(ctx, m.Token.ValueString())
-	diags, err := verifyResetToken(ctx, e.client, &m)
-	resp.Diagnostics.Append(diags...)
-	if err != nil {
-		verifyTokenDiagnostic(&resp.Diagnostics, path.Root("token"), err)
-		return
+	if verifyResetToken(ctx, e.client, &m, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
 	}
-	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
 }

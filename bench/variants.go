@@ -279,7 +279,7 @@ provider "clevermaps" {
 }
 `, hclString(in.BaseURL), limit) + emailsLocal(in) + `
 resource "clevermaps_password_reset_requests" "all" {
-  emails = toset(local.emails)
+  emails = local.emails
 }
 `
 	}

@@ -163,3 +163,40 @@ func TestAccPasswordResetRequests_invalidEmail(t *testing.T) {
 		t.Errorf("the API received %d request(s), want none", n)
 	}
 }
+
+// `emails` is a list with set semantics: a repeated address is mailed once,
+// and reordering the list sends nothing.
+func TestAccPasswordResetRequests_orderAndRepeats(t *testing.T) {
+	api := newTestAPI(t)
+	const addr = "clevermaps_password_reset_requests.wave"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: batchConfig(api, "1", adaEmail, graceEmail, adaEmail),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectSentKeys(adaEmail, graceEmail),
+					expectRequests{api, standin.EndpointRequestReset, 2},
+				},
+			},
+			{
+				Config: batchConfig(api, "1", graceEmail, adaEmail),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(addr, tfjsonpath.New("sent"), knownvalue.MapSizeExact(2)),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectSentKeys(adaEmail, graceEmail),
+					expectRequests{api, standin.EndpointRequestReset, 2},
+				},
+			},
+		},
+	})
+	if got := mailCounts(api); got[adaEmail] != 1 || got[graceEmail] != 1 || len(got) != 2 {
+		t.Errorf("mails went to %v, want one each to %s and %s", got, adaEmail, graceEmail)
+	}
+}

@@ -26,7 +26,7 @@ type protocolServer struct {
 
 // newProtocolServer starts the provider in-process and configures it with
 // the given provider attributes (unset ones are null).
-func newProtocolServer(t *testing.T, providerAttrs map[string]tftypes.Value) *protocolServer {
+func newProtocolServer(t testing.TB, providerAttrs map[string]tftypes.Value) *protocolServer {
 	t.Helper()
 	ctx := t.Context()
 	server, err := providerserver.NewProtocol6WithError(New("test")())()
@@ -72,7 +72,7 @@ func newProtocolServer(t *testing.T, providerAttrs map[string]tftypes.Value) *pr
 }
 
 // dynamicValue encodes attrs (unset ones null) as a value of typ.
-func dynamicValue(t *testing.T, typ tftypes.Object, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
+func dynamicValue(t testing.TB, typ tftypes.Object, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
 	t.Helper()
 	v, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, withNulls(typ, attrs)))
 	if err != nil {
@@ -83,7 +83,7 @@ func dynamicValue(t *testing.T, typ tftypes.Object, attrs map[string]tftypes.Val
 
 // validateResource runs ValidateResourceConfig as a CLI that supports
 // write-only arguments would.
-func (ps *protocolServer) validateResource(t *testing.T, typeName string, attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic {
+func (ps *protocolServer) validateResource(t testing.TB, typeName string, attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic {
 	t.Helper()
 	resp, err := ps.ValidateResourceConfig(t.Context(), &tfprotov6.ValidateResourceConfigRequest{
 		TypeName:           typeName,
@@ -97,7 +97,7 @@ func (ps *protocolServer) validateResource(t *testing.T, typeName string, attrs 
 }
 
 // validateDataSource runs ValidateDataResourceConfig.
-func (ps *protocolServer) validateDataSource(t *testing.T, typeName string, attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic {
+func (ps *protocolServer) validateDataSource(t testing.TB, typeName string, attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic {
 	t.Helper()
 	resp, err := ps.ValidateDataResourceConfig(t.Context(), &tfprotov6.ValidateDataResourceConfigRequest{
 		TypeName: typeName,
@@ -110,7 +110,7 @@ func (ps *protocolServer) validateDataSource(t *testing.T, typeName string, attr
 }
 
 // validateProvider runs ValidateProviderConfig.
-func (ps *protocolServer) validateProvider(t *testing.T, attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic {
+func (ps *protocolServer) validateProvider(t testing.TB, attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic {
 	t.Helper()
 	resp, err := ps.ValidateProviderConfig(t.Context(), &tfprotov6.ValidateProviderConfigRequest{
 		Config: dynamicValue(t, ps.providerType, attrs),
@@ -122,7 +122,7 @@ func (ps *protocolServer) validateProvider(t *testing.T, attrs map[string]tftype
 }
 
 // actionConfig encodes an action configuration; unset attributes are null.
-func (ps *protocolServer) actionConfig(t *testing.T, actionType string, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
+func (ps *protocolServer) actionConfig(t testing.TB, actionType string, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
 	t.Helper()
 	typ, ok := ps.actionTypes[actionType]
 	if !ok {
@@ -143,7 +143,7 @@ type invokeResult struct {
 
 // runAction validates, plans and invokes an action as Terraform core does,
 // stopping at the first step that reports an error.
-func (ps *protocolServer) runAction(t *testing.T, actionType string, attrs map[string]tftypes.Value) invokeResult {
+func (ps *protocolServer) runAction(t testing.TB, actionType string, attrs map[string]tftypes.Value) invokeResult {
 	t.Helper()
 	ctx := t.Context()
 	config := ps.actionConfig(t, actionType, attrs)

@@ -29,7 +29,16 @@ func TestQuietFrameworkLogsUnlessRequested(t *testing.T) {
 			t.Errorf("%s = %q, want off", frameworkLogLevelEnv, got)
 		}
 	})
-	for _, name := range []string{"TF_LOG", "TF_LOG_PROVIDER", "TF_LOG_SDK", frameworkLogLevelEnv} {
+	t.Run("only core logs", func(t *testing.T) {
+		clearLogEnv(t)
+		t.Setenv("TF_LOG_CORE", "TRACE")
+		t.Setenv("TF_LOG_PATH", "/dev/null")
+		QuietFrameworkLogsUnlessRequested()
+		if got := os.Getenv(frameworkLogLevelEnv); got != "off" {
+			t.Errorf("%s = %q, want off", frameworkLogLevelEnv, got)
+		}
+	})
+	for _, name := range []string{"TF_LOG", "TF_LOG_PROVIDER", "TF_LOG_PROVIDER_CLEVERMAPS", "TF_LOG_SDK", frameworkLogLevelEnv} {
 		t.Run(name+" set", func(t *testing.T) {
 			clearLogEnv(t)
 			t.Setenv(name, "DEBUG")

@@ -59,7 +59,7 @@ func (r *passwordResetRequestResource) Schema(ctx context.Context, _ resource.Sc
 			"was sent. Changing `email` or `triggers` sends a new mail; destroying it sends nothing and only removes " +
 			"the record from state. Use it when accounts are onboarded or must be reset as part of a configuration, " +
 			"typically with `for_each` over a set of addresses. Do not use it for hundreds of addresses or more: " +
-			"Terraform's cost per resource grows quickly, and `clevermaps_password_reset_requests` sends to a whole set " +
+			"Terraform's cost per resource grows quickly, and `clevermaps_password_reset_requests` sends to a whole list " +
 			"from one resource. For a one-off reset that needs no record, Terraform 1.14+ offers the " +
 			"`clevermaps_send_password_reset` action.",
 		Attributes: map[string]schema.Attribute{

@@ -49,7 +49,7 @@ func mailCounts(api *standin.Server) map[string]int {
 func TestAccPasswordResetRequests_lifecycle(t *testing.T) {
 	api := newTestAPI(t)
 	const late = "late@example.com"   // gets an account only after the first apply
-	const extra = "extra@example.com" // added to the set later
+	const extra = "extra@example.com" // added to the list later
 	api.AddAccount(standin.Account{ID: "acc-extra", Email: extra, FullName: "Extra", Status: "ENABLED"})
 	const addr = "clevermaps_password_reset_requests.wave"
 

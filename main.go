@@ -20,7 +20,9 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
-	provider.QuietFrameworkLogsUnlessRequested()
+	if !debug {
+		provider.AlignFrameworkLogLevel()
+	}
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/clevermaps/clevermaps",

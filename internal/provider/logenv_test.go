@@ -7,48 +7,48 @@ import (
 )
 
 // clearLogEnv unsets every TF_LOG* variable for the rest of the test; the
-// t.Setenv calls make the testing package restore them afterwards.
-func clearLogEnv(t *testing.T) {
-	t.Helper()
-	t.Setenv(frameworkLogLevelEnv, "")
+// Setenv calls make the testing package restore them afterwards.
+func clearLogEnv(tb testing.TB) {
+	tb.Helper()
+	tb.Setenv(frameworkLogLevelEnv, "")
 	for _, kv := range os.Environ() {
-		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "TF_LOG") {
-			t.Setenv(name, "")
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(strings.ToUpper(name), "TF_LOG") {
+			tb.Setenv(name, "")
 			if err := os.Unsetenv(name); err != nil {
-				t.Fatal(err)
+				tb.Fatal(err)
 			}
 		}
 	}
 }
 
-func TestQuietFrameworkLogsUnlessRequested(t *testing.T) {
-	t.Run("no log variables", func(t *testing.T) {
-		clearLogEnv(t)
-		QuietFrameworkLogsUnlessRequested()
-		if got := os.Getenv(frameworkLogLevelEnv); got != "off" {
-			t.Errorf("%s = %q, want off", frameworkLogLevelEnv, got)
-		}
-	})
-	t.Run("only core logs", func(t *testing.T) {
-		clearLogEnv(t)
-		t.Setenv("TF_LOG_CORE", "TRACE")
-		t.Setenv("TF_LOG_PATH", "/dev/null")
-		QuietFrameworkLogsUnlessRequested()
-		if got := os.Getenv(frameworkLogLevelEnv); got != "off" {
-			t.Errorf("%s = %q, want off", frameworkLogLevelEnv, got)
-		}
-	})
-	for _, name := range []string{"TF_LOG", "TF_LOG_PROVIDER", "TF_LOG_PROVIDER_CLEVERMAPS", "TF_LOG_SDK", frameworkLogLevelEnv} {
-		t.Run(name+" set", func(t *testing.T) {
+func TestAlignFrameworkLogLevel(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string // TF_LOG_SDK_FRAMEWORK afterwards; "" is unset
+	}{
+		{"nothing asked for", nil, "OFF"},
+		{"only core logs", map[string]string{"TF_LOG_CORE": "TRACE", "TF_LOG_PATH": "/dev/null"}, "OFF"},
+		{"TF_LOG debug", map[string]string{"TF_LOG": "debug"}, "DEBUG"},
+		{"TF_LOG off", map[string]string{"TF_LOG": "off"}, "OFF"},
+		{"TF_LOG trace", map[string]string{"TF_LOG": "TRACE"}, ""},
+		{"TF_LOG json", map[string]string{"TF_LOG": "JSON"}, ""},
+		{"TF_LOG unknown value", map[string]string{"TF_LOG": "verbose"}, ""},
+		{"TF_LOG_PROVIDER wins over TF_LOG", map[string]string{"TF_LOG": "TRACE", "TF_LOG_PROVIDER": "INFO"}, "INFO"},
+		{"TF_LOG_PROVIDER off", map[string]string{"TF_LOG": "TRACE", "TF_LOG_PROVIDER": "OFF"}, "OFF"},
+		{"per-provider variable", map[string]string{"TF_LOG_PROVIDER_CLEVERMAPS": "DEBUG"}, ""},
+		{"SDK level set", map[string]string{"TF_LOG_SDK": "DEBUG"}, ""},
+		{"framework level set", map[string]string{frameworkLogLevelEnv: "WARN"}, "WARN"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
 			clearLogEnv(t)
-			t.Setenv(name, "DEBUG")
-			QuietFrameworkLogsUnlessRequested()
-			want := ""
-			if name == frameworkLogLevelEnv {
-				want = "DEBUG"
+			for k, v := range tt.env {
+				t.Setenv(k, v)
 			}
-			if got := os.Getenv(frameworkLogLevelEnv); got != want {
-				t.Errorf("%s = %q, want %q", frameworkLogLevelEnv, got, want)
+			AlignFrameworkLogLevel()
+			if got := os.Getenv(frameworkLogLevelEnv); got != tt.want {
+				t.Errorf("%s = %q, want %q", frameworkLogLevelEnv, got, tt.want)
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -97,7 +98,8 @@ func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.S
 			// 6 ms. See BenchmarkBatchResource.
 			"emails": schema.ListAttribute{
 				MarkdownDescription: "Email addresses of the CleverMaps accounts that get a reset mail. " +
-					"Order and repeats do not matter: each address is mailed once, and reordering the list " +
+					"Order and repeats do not matter: each address is mailed once (addresses that differ only in " +
+					"case are the same address, as CleverMaps matches them), and reordering the list " +
 					"sends nothing (the plan still shows the new order as an in-place update). A `set(string)` " +
 					"value is accepted too: the CLI turns it into a list in sorted order. " +
 					"It is a list rather than a set because Terraform's plugin libraries compare sets element " +
@@ -106,6 +108,7 @@ func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.S
 				Required:    true,
 				Validators: []validator.List{
 					listvalidator.SizeBetween(1, 100_000),
+					listvalidator.NoNullValues(),
 					listvalidator.ValueStringsAre(emailValidator{}),
 				},
 			},
@@ -148,8 +151,11 @@ func (r *passwordResetRequestsResource) ModifyPlan(ctx context.Context, req reso
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if plan.Emails.IsUnknown() || !plan.Triggers.Equal(state.Triggers) {
-		return // Sent stays unknown; a triggers change replaces the resource.
+	// With the list or one of its addresses unknown, the configuration has
+	// changed, so the framework has already marked `sent` unknown.
+	if plan.Emails.IsUnknown() || slices.ContainsFunc(plan.Emails.Elements(), attr.Value.IsUnknown) ||
+		!plan.Triggers.Equal(state.Triggers) {
+		return // A triggers change replaces the resource.
 	}
 	emails := distinctEmails(ctx, plan.Emails, &resp.Diagnostics)
 	sent := map[string]string{}
@@ -157,17 +163,13 @@ func (r *passwordResetRequestsResource) ModifyPlan(ctx context.Context, req reso
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	kept := make(map[string]string, len(emails))
-	for _, e := range emails {
-		at, ok := sent[e]
-		if !ok {
-			// Something to send. The framework only marks computed values
-			// unknown when the configuration changed, which it has not after
-			// a partial failure, so say it here.
-			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("sent"), types.MapUnknown(types.StringType))...)
-			return
-		}
-		kept[e] = at
+	kept, pending := splitBySent(emails, sent)
+	if len(pending) > 0 {
+		// Something to send. The framework only marks computed values
+		// unknown when the configuration changed, which it has not after a
+		// partial failure, so say it here.
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("sent"), types.MapUnknown(types.StringType))...)
+		return
 	}
 	v, d := types.MapValueFrom(ctx, types.StringType, kept)
 	resp.Diagnostics.Append(d...)
@@ -229,15 +231,7 @@ func (r *passwordResetRequestsResource) Update(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	sent := make(map[string]string, len(emails))
-	var pending []string
-	for _, e := range emails {
-		if at, ok := prior[e]; ok {
-			sent[e] = at
-		} else {
-			pending = append(pending, e)
-		}
-	}
+	sent, pending := splitBySent(emails, prior)
 	newlySent, failures := r.sendAll(ctx, pending, concurrencyOf(plan))
 	for e, at := range newlySent {
 		sent[e] = at
@@ -254,17 +248,43 @@ func (r *passwordResetRequestsResource) Update(ctx context.Context, req resource
 func (r *passwordResetRequestsResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
 }
 
+// emailKey is what two addresses must share to be the same address:
+// CleverMaps finds accounts by address without regard to case.
+func emailKey(email string) string {
+	return strings.ToLower(email)
+}
+
 // distinctEmails returns the addresses in list once each, in their first
-// order: `emails` has set semantics, so a repeated address is mailed once.
+// order and spelling: `emails` has set semantics, so a repeated address is
+// mailed once.
 func distinctEmails(ctx context.Context, list types.List, diags *diag.Diagnostics) []string {
 	var emails []string
 	diags.Append(list.ElementsAs(ctx, &emails, false)...)
 	seen := make(map[string]struct{}, len(emails))
 	return slices.DeleteFunc(emails, func(e string) bool {
-		_, dup := seen[e]
-		seen[e] = struct{}{}
+		_, dup := seen[emailKey(e)]
+		seen[emailKey(e)] = struct{}{}
 		return dup
 	})
+}
+
+// splitBySent divides distinct addresses into those already in sent, with
+// when they were sent (under their spelling in emails), and those still to
+// be mailed.
+func splitBySent(emails []string, sent map[string]string) (kept map[string]string, pending []string) {
+	sentAt := make(map[string]string, len(sent))
+	for e, at := range sent {
+		sentAt[emailKey(e)] = at
+	}
+	kept = make(map[string]string, len(emails))
+	for _, e := range emails {
+		if at, ok := sentAt[emailKey(e)]; ok {
+			kept[e] = at
+		} else {
+			pending = append(pending, e)
+		}
+	}
+	return kept, pending
 }
 
 func concurrencyOf(m passwordResetRequestsModel) int {

@@ -3,7 +3,9 @@ package provider
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -164,17 +166,20 @@ func TestAccPasswordResetRequests_invalidEmail(t *testing.T) {
 	}
 }
 
-// `emails` is a list with set semantics: a repeated address is mailed once,
-// and reordering the list sends nothing.
+// `emails` is a list with set semantics: a repeated address (in any case) is
+// mailed once, reordering the list sends nothing, and an address that is
+// unknown until apply plans an update that mails only it.
 func TestAccPasswordResetRequests_orderAndRepeats(t *testing.T) {
 	api := newTestAPI(t)
+	const extra = "extra@example.com"
+	api.AddAccount(standin.Account{ID: "acc-extra", Email: extra, FullName: "Extra", Status: "ENABLED"})
 	const addr = "clevermaps_password_reset_requests.wave"
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: batchConfig(api, "1", adaEmail, graceEmail, adaEmail),
+				Config: batchConfig(api, "1", adaEmail, graceEmail, adaEmail, strings.ToUpper(adaEmail)),
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectSentKeys(adaEmail, graceEmail),
 					expectRequests{api, standin.EndpointRequestReset, 2},
@@ -194,9 +199,36 @@ func TestAccPasswordResetRequests_orderAndRepeats(t *testing.T) {
 					expectRequests{api, standin.EndpointRequestReset, 2},
 				},
 			},
+			{
+				// terraform_data's output is unknown until it is created.
+				Config: providerBlock(api) + fmt.Sprintf(`
+resource "terraform_data" "late" {
+  input = %q
+}
+
+resource "clevermaps_password_reset_requests" "wave" {
+  emails      = [%q, %q, terraform_data.late.output]
+  concurrency = 4
+  triggers = {
+    wave = "1"
+  }
+}
+`, extra, graceEmail, adaEmail),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(addr, tfjsonpath.New("sent")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectSentKeys(adaEmail, graceEmail, extra),
+					expectRequests{api, standin.EndpointRequestReset, 3},
+				},
+			},
 		},
 	})
-	if got := mailCounts(api); got[adaEmail] != 1 || got[graceEmail] != 1 || len(got) != 2 {
-		t.Errorf("mails went to %v, want one each to %s and %s", got, adaEmail, graceEmail)
+	want := map[string]int{adaEmail: 1, graceEmail: 1, extra: 1}
+	if got := mailCounts(api); !maps.Equal(got, want) {
+		t.Errorf("mails went to %v, want %v", got, want)
 	}
 }

@@ -69,6 +69,31 @@ func TestValidation_emails(t *testing.T) {
 	}
 }
 
+func TestValidation_batchEmails(t *testing.T) {
+	api := newTestAPI(t)
+	ps := newProtocolServer(t, endpointAttrs(api))
+	list := func(vs ...tftypes.Value) map[string]tftypes.Value {
+		return map[string]tftypes.Value{"emails": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, vs)}
+	}
+	bad := map[string]map[string]tftypes.Value{
+		"empty list":  list(),
+		"null inside": list(str("ada@example.com"), tftypes.NewValue(tftypes.String, nil)),
+		"bad address": list(str("ada@example.com"), str("ada.example.com")),
+	}
+	for name, attrs := range bad {
+		t.Run(name, func(t *testing.T) {
+			expectAttrError(t, ps.validateResource(t, "clevermaps_password_reset_requests", attrs), "emails", "")
+		})
+	}
+	// Repeats are allowed: `emails` has set semantics.
+	if diags := ps.validateResource(t, "clevermaps_password_reset_requests", list(str("ada@example.com"), str("ADA@example.com"))); hasErrors(diags) {
+		t.Errorf("repeated address rejected:\n%s", diagText(diags))
+	}
+	if n := len(api.Journal()); n != 0 {
+		t.Errorf("%d requests reached the API, want none", n)
+	}
+}
+
 func TestValidation_tokens(t *testing.T) {
 	api := newTestAPI(t)
 	ps := newProtocolServer(t, endpointAttrs(api))

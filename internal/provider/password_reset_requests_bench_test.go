@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-log/tfsdklog"
 
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
 )
@@ -48,51 +49,58 @@ func benchmarkBatchResource(b *testing.B, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := b.Context()
+	// Log as the provider does when Terraform starts it with no TF_LOG*
+	// variable set: an SDK root logger in every request's context (which
+	// tf6server adds in production) and the framework's level from
+	// AlignFrameworkLogLevel. Without the logger, the framework's logging
+	// would cost nothing here whatever its level.
+	clearLogEnv(b)
+	AlignFrameworkLogLevel()
+	ctx := tfsdklog.NewRootSDKLogger(b.Context(), tfsdklog.WithLevelFromEnv("TF_LOG_SDK"))
 
-	check := func(what string, diags []*tfprotov6.Diagnostic, err error) {
+	check := func(b *testing.B, what string, diags []*tfprotov6.Diagnostic, err error) {
 		b.Helper()
 		if err != nil || hasErrors(diags) {
 			b.Fatalf("%s: %v %s", what, err, diagText(diags))
 		}
 	}
-	planCreate := func() *tfprotov6.DynamicValue {
+	planCreate := func(b *testing.B) *tfprotov6.DynamicValue {
 		resp, err := ps.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{
 			TypeName: typeName, PriorState: &nullState, ProposedNewState: config, Config: config,
 		})
-		check("plan (create)", resp.Diagnostics, err)
+		check(b, "plan (create)", resp.Diagnostics, err)
 		return resp.PlannedState
 	}
-	applyCreate := func(planned *tfprotov6.DynamicValue) *tfprotov6.DynamicValue {
+	applyCreate := func(b *testing.B, planned *tfprotov6.DynamicValue) *tfprotov6.DynamicValue {
 		resp, err := ps.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{
 			TypeName: typeName, PriorState: &nullState, PlannedState: planned, Config: config,
 		})
-		check("apply (create)", resp.Diagnostics, err)
+		check(b, "apply (create)", resp.Diagnostics, err)
 		return resp.NewState
 	}
-	state := applyCreate(planCreate())
+	state := applyCreate(b, planCreate(b))
 
 	b.Run("validate", func(b *testing.B) {
 		for b.Loop() {
 			resp, err := ps.ValidateResourceConfig(ctx, &tfprotov6.ValidateResourceConfigRequest{TypeName: typeName, Config: config})
-			check("validate", resp.Diagnostics, err)
+			check(b, "validate", resp.Diagnostics, err)
 		}
 	})
 	b.Run("plan-create", func(b *testing.B) {
 		for b.Loop() {
-			planCreate()
+			planCreate(b)
 		}
 	})
 	b.Run("apply-create", func(b *testing.B) {
-		planned := planCreate()
+		planned := planCreate(b)
 		for b.Loop() {
-			applyCreate(planned)
+			applyCreate(b, planned)
 		}
 	})
 	b.Run("refresh", func(b *testing.B) {
 		for b.Loop() {
 			resp, err := ps.ReadResource(ctx, &tfprotov6.ReadResourceRequest{TypeName: typeName, CurrentState: state})
-			check("refresh", resp.Diagnostics, err)
+			check(b, "refresh", resp.Diagnostics, err)
 		}
 	})
 	b.Run("plan-no-change", func(b *testing.B) {
@@ -100,7 +108,7 @@ func benchmarkBatchResource(b *testing.B, n int) {
 			resp, err := ps.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{
 				TypeName: typeName, PriorState: state, ProposedNewState: state, Config: config,
 			})
-			check("plan (no change)", resp.Diagnostics, err)
+			check(b, "plan (no change)", resp.Diagnostics, err)
 		}
 	})
 }

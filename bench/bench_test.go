@@ -132,3 +132,24 @@ func TestCheckTraffic(t *testing.T) {
 		t.Error("a 429 where none is allowed gave no problem")
 	}
 }
+
+func TestBatchCostUsesOnlySuccessfulRuns(t *testing.T) {
+	ok := func(wall, planWall time.Duration) sample {
+		return sample{
+			Apply:        cliRun{Wall: wall},
+			Plan:         &cliRun{Wall: planWall, Usage: usage{CLIHWM: 2048}},
+			FirstRequest: time.Second, LastRequest: 2 * time.Second,
+		}
+	}
+	failed := sample{Apply: cliRun{Wall: time.Millisecond, ExitCode: 1}}
+	rep := &report{Results: []*caseResult{{
+		Case:    benchCase{V: batchVariant, N: 10000},
+		Samples: []sample{ok(10*time.Second, 4*time.Second), failed, ok(12*time.Second, 6*time.Second)},
+	}}}
+	got := rep.batchCost()
+	for _, want := range []string{"N=10,000, medians of 2 run(s)", "the apply took 11.0 s", "The no-change plan took 5.00 s", "largest peak RSS 2 MiB"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("batchCost() lacks %q:\n%s", want, got)
+		}
+	}
+}

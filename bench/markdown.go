@@ -282,8 +282,9 @@ func (rep *report) perResourceCost() string {
 }
 
 // batchCost says where the batch resource's apply and no-change plan spend
-// their time at the largest N that finished, from this run's measurements,
-// and what profiles taken by hand found behind the CLI's share.
+// their time at the largest N that finished, from this run's measurements
+// (successful runs only), and what profiles taken by hand found behind the
+// CLI's share.
 func (rep *report) batchCost() string {
 	var r *caseResult
 	for _, n := range []int{10000, 1000} {
@@ -295,54 +296,52 @@ func (rep *report) batchCost() string {
 	if r == nil {
 		return ""
 	}
-	med := func(f func(sample) time.Duration) string {
+	var applies, plans []sample
+	for _, s := range r.Samples {
+		if s.Apply.ExitCode == 0 {
+			applies = append(applies, s)
+			if s.Plan != nil && s.Plan.ExitCode == 0 {
+				plans = append(plans, s)
+			}
+		}
+	}
+	if len(applies) == 0 {
+		return ""
+	}
+	med := func(ss []sample, f func(sample) time.Duration) string {
 		var ds []time.Duration
-		for _, s := range r.Samples {
+		for _, s := range ss {
 			ds = append(ds, f(s))
 		}
 		return formatSeconds(summarize(ds).Median)
 	}
-	line := fmt.Sprintf("**Where the batch resource's time goes** (N=%d, medians): the apply took %s; the requests went out "+
-		"between %s and %s; the CLI process used %s of CPU and the provider %s.", r.Case.N,
-		med(func(s sample) time.Duration { return s.Apply.Wall }),
-		med(func(s sample) time.Duration { return s.FirstRequest }),
-		med(func(s sample) time.Duration { return s.LastRequest }),
-		med(func(s sample) time.Duration { return s.Apply.Usage.CLICPU }),
-		med(func(s sample) time.Duration { return s.Apply.Usage.ProviderCPU }))
-	var hwm int64
-	plans := 0
-	for _, s := range r.Samples {
-		if s.Plan != nil {
-			plans++
+	line := fmt.Sprintf("**Where the batch resource's time goes** (N=%s, medians of %d run(s)): the apply took %s; the "+
+		"requests went out between %s and %s; the CLI process used %s of CPU and the provider %s.",
+		thousands(r.Case.N), len(applies),
+		med(applies, func(s sample) time.Duration { return s.Apply.Wall }),
+		med(applies, func(s sample) time.Duration { return s.FirstRequest }),
+		med(applies, func(s sample) time.Duration { return s.LastRequest }),
+		med(applies, func(s sample) time.Duration { return s.Apply.Usage.CLICPU }),
+		med(applies, func(s sample) time.Duration { return s.Apply.Usage.ProviderCPU }))
+	if len(plans) > 0 {
+		var hwm int64
+		for _, s := range plans {
 			hwm = max(hwm, s.Plan.Usage.CLIHWM)
 		}
-	}
-	if plans > 0 {
-		line += fmt.Sprintf(" The no-change plan took %s: the CLI used %s of CPU (peak RSS %s), the provider %s.",
-			med(func(s sample) time.Duration { return planField(s, func(c *cliRun) time.Duration { return c.Wall }) }),
-			med(func(s sample) time.Duration {
-				return planField(s, func(c *cliRun) time.Duration { return c.Usage.CLICPU })
-			}),
+		line += fmt.Sprintf(" The no-change plan took %s: the CLI used %s of CPU (largest peak RSS %s), the provider %s.",
+			med(plans, func(s sample) time.Duration { return s.Plan.Wall }),
+			med(plans, func(s sample) time.Duration { return s.Plan.Usage.CLICPU }),
 			formatKiB(hwm),
-			med(func(s sample) time.Duration {
-				return planField(s, func(c *cliRun) time.Duration { return c.Usage.ProviderCPU })
-			}))
+			med(plans, func(s sample) time.Duration { return s.Plan.Usage.ProviderCPU }))
 	}
-	return line + " Profiles taken by hand while this was written (`TOFU_CPU_PROFILE`, and `BenchmarkBatchResource` in " +
-		"`internal/provider` for the provider alone) put the CLI's share in OpenTofu itself: every plan renders every " +
-		"list attribute of every resource, unchanged ones included, with a longest-common-subsequence diff that fills an " +
-		"N x N table (`objchange.LongestCommonSubsequence`: about 8 s and 800 MB at N=10,000), and converting the " +
-		"configuration's tuple of N strings to a list unifies N element types (about 1.5 s per evaluation at N=10,000; " +
-		"`toset()` costs about twice that). The provider's share grows linearly: `emails` is a list, not a set, because " +
-		"terraform-plugin-go and the framework compare set elements in pairs (two 4,000-address sets took 5.7 s to compare, " +
-		"two such lists 6 ms), and the provider turns the framework's own TRACE lines off unless provider logs are asked " +
-		"for, because the framework writes one per list and map element through a context that grows with each line."
-}
-
-// planField reads f from the sample's no-change plan, zero without one.
-func planField(s sample, f func(*cliRun) time.Duration) time.Duration {
-	if s.Plan == nil {
-		return 0
-	}
-	return f(s.Plan)
+	return line + " Profiles taken by hand at N=10,000 while this was written (`TOFU_CPU_PROFILE`, a CPU profile of the " +
+		"provider process, and `BenchmarkBatchResource` in `internal/provider` for the provider alone; not part of this " +
+		"run) put the CLI's share in OpenTofu itself: every plan renders every list attribute of every resource, unchanged " +
+		"ones included, with a longest-common-subsequence diff that fills an N x N table " +
+		"(`objchange.LongestCommonSubsequence`: about 8 s and 800 MB at N=10,000), and converting the configuration's " +
+		"tuple of N strings to a list unifies N element types (about 1.5 s per evaluation at N=10,000; `toset()` costs " +
+		"about twice that). The provider's own cost grows linearly with N: `emails` is a list, not a set, because " +
+		"terraform-plugin-go and the framework compare set elements in pairs (two 4,000-address sets took 5.7 s to " +
+		"compare, two such lists 6 ms), and the provider sets the framework's log level to what Terraform keeps, because " +
+		"at TRACE the framework writes a line per list and map element through a context that grows with each line."
 }

@@ -207,13 +207,9 @@ func (rep *report) findings() string {
 		for _, s := range r.Samples {
 			rejected += s.Rejected
 		}
-		var first, last, wall []time.Duration
-		for _, s := range r.Samples {
-			first = append(first, s.FirstRequest)
-			last = append(last, s.LastRequest)
-			wall = append(wall, s.Apply.Wall)
-		}
-		f, l, w := summarize(first).Median, summarize(last).Median, summarize(wall).Median
+		f := medianOf(r.Samples, func(s sample) time.Duration { return s.FirstRequest })
+		l := medianOf(r.Samples, func(s sample) time.Duration { return s.LastRequest })
+		w := medianOf(r.Samples, func(s sample) time.Duration { return s.Apply.Wall })
 		fmt.Fprintf(&b, "- **Rate-limited batch**: the stand-in allows %d requests per second (a bucket of %d, 429 with "+
 			"Retry-After past it) and the provider is set to `requests_per_second = %d` with the default burst of 1, so "+
 			"sending %d requests takes at least %s. Over %d runs the stand-in refused %d requests with 429. Of the median "+
@@ -267,18 +263,12 @@ func (rep *report) perResourceCost() string {
 	if req == nil || floor == nil || len(req.Samples) == 0 || len(floor.Samples) == 0 {
 		return ""
 	}
-	med := func(r *caseResult, f func(sample) time.Duration) time.Duration {
-		var ds []time.Duration
-		for _, s := range r.Samples {
-			ds = append(ds, f(s))
-		}
-		return summarize(ds).Median
-	}
 	cli := func(s sample) time.Duration { return s.Apply.Usage.CLICPU }
 	prov := func(s sample) time.Duration { return s.Apply.Usage.ProviderCPU }
 	return fmt.Sprintf("**Per-resource cost at N=1,000**: the CLI process used %s of CPU with %d `clevermaps_password_reset_request` "+
 		"resources against %s with %d `terraform_data`; the provider processes used %s in all.",
-		formatSeconds(med(req, cli)), req.Case.N, formatSeconds(med(floor, cli)), floor.Case.N, formatSeconds(med(req, prov)))
+		formatSeconds(medianOf(req.Samples, cli)), req.Case.N, formatSeconds(medianOf(floor.Samples, cli)), floor.Case.N,
+		formatSeconds(medianOf(req.Samples, prov)))
 }
 
 // batchCost says where the batch resource's apply and no-change plan spend
@@ -308,13 +298,7 @@ func (rep *report) batchCost() string {
 	if len(applies) == 0 {
 		return ""
 	}
-	med := func(ss []sample, f func(sample) time.Duration) string {
-		var ds []time.Duration
-		for _, s := range ss {
-			ds = append(ds, f(s))
-		}
-		return formatSeconds(summarize(ds).Median)
-	}
+	med := func(ss []sample, f func(sample) time.Duration) string { return formatSeconds(medianOf(ss, f)) }
 	line := fmt.Sprintf("**Where the batch resource's time goes** (N=%s, medians of %d run(s)): the apply took %s; the "+
 		"requests went out between %s and %s; the CLI process used %s of CPU and the provider %s.",
 		thousands(r.Case.N), len(applies),

@@ -28,6 +28,15 @@ func summarize(ds []time.Duration) summary {
 	return summary{Median: median, Min: s[0], Max: s[n-1], Runs: n}
 }
 
+// medianOf is the median of f over the samples.
+func medianOf(samples []sample, f func(sample) time.Duration) time.Duration {
+	ds := make([]time.Duration, 0, len(samples))
+	for _, s := range samples {
+		ds = append(ds, f(s))
+	}
+	return summarize(ds).Median
+}
+
 // ratio is a/b, or false when either is missing.
 func ratio(a, b time.Duration) (float64, bool) {
 	if a <= 0 || b <= 0 {

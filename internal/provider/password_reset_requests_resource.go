@@ -262,8 +262,9 @@ func distinctEmails(ctx context.Context, list types.List, diags *diag.Diagnostic
 	diags.Append(list.ElementsAs(ctx, &emails, false)...)
 	seen := make(map[string]struct{}, len(emails))
 	return slices.DeleteFunc(emails, func(e string) bool {
-		_, dup := seen[emailKey(e)]
-		seen[emailKey(e)] = struct{}{}
+		k := emailKey(e)
+		_, dup := seen[k]
+		seen[k] = struct{}{}
 		return dup
 	})
 }

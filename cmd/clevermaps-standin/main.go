@@ -58,6 +58,9 @@ type options struct {
 	passwordMax   int
 	rateLimit     float64
 	urlFile       string
+	rateBurst     int
+	latency       time.Duration
+	latencyJitter time.Duration
 }
 
 // parseFlags parses args, writing usage and flag errors to stderr.
@@ -78,6 +81,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.passwordMin, "password-min", 8, "minimum new password length in characters")
 	fs.IntVar(&o.passwordMax, "password-max", 100, "maximum new password length in characters")
 	fs.Float64Var(&o.rateLimit, "rate-limit", 0, "API requests per second before answering 429; 0 is unlimited")
+	fs.IntVar(&o.rateBurst, "rate-burst", 0, "requests that may arrive at once above -rate-limit (default: the rate itself)")
+	fs.DurationVar(&o.latency, "latency", 0, "time the server takes for every API request before it acts, e.g. 250ms")
+	fs.DurationVar(&o.latencyJitter, "latency-jitter", 0, "random extra latency, up to this much, on every API request")
 	fs.StringVar(&o.urlFile, "url-file", "", "write the base URL to this file once listening")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -100,6 +106,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-password-max must not be below -password-min")
 	case o.rateLimit < 0:
 		return o, errors.New("-rate-limit must not be negative")
+	case o.rateBurst < 0:
+		return o, errors.New("-rate-burst must not be negative")
+	case o.latency < 0 || o.latencyJitter < 0:
+		return o, errors.New("-latency and -latency-jitter must not be negative")
 	}
 	return o, nil
 }
@@ -156,6 +166,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		PasswordMinLength: o.passwordMin,
 		PasswordMaxLength: o.passwordMax,
 		RateLimit:         o.rateLimit,
+		RateBurst:         o.rateBurst,
+		Latency:           o.latency,
+		LatencyJitter:     o.latencyJitter,
 		// Only method, endpoint and status: paths carry tokens, bodies passwords.
 		RequestLogger: func(method string, ep standin.Endpoint, status int) {
 			if status == 0 {

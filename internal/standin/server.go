@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -49,10 +50,21 @@ type Config struct {
 	PasswordMinLength int
 	PasswordMaxLength int
 	// RateLimit is the number of API requests per second accepted across all
-	// endpoints, with a burst of the same size (at least 1); 0 is unlimited.
-	// Requests past it get 429 with Retry-After and no action is taken. The
-	// limiter reads Now, so tests with a fixed clock control it exactly.
+	// endpoints; 0 is unlimited. Requests past it get 429 with Retry-After and
+	// no action is taken. The limiter reads Now, so tests with a fixed clock
+	// control it exactly.
 	RateLimit float64
+	// RateBurst is how many requests may arrive at once above RateLimit;
+	// default RateLimit itself (at least 1).
+	RateBurst int
+	// Latency is how long the server takes for every API request before it
+	// acts on it, plus a random share of LatencyJitter. The wait is not cut
+	// short when the client gives up: like a real server, the stand-in then
+	// still acts (sends the mail, consumes the token) and its answer is lost,
+	// which is the ambiguous outcome a client with a short timeout must face.
+	// Closing the server ends the wait without acting.
+	Latency       time.Duration
+	LatencyJitter time.Duration
 	// Now is the clock for token expiry, rate limiting and timestamps; default
 	// time.Now.
 	Now func() time.Time
@@ -96,6 +108,10 @@ type Server struct {
 	faults   map[Endpoint]*faultState
 	limiter  *rateLimiter // nil when unlimited
 
+	// closing is closed by Close, to end latency waits.
+	closing   chan struct{}
+	closeOnce sync.Once
+
 	// Set by Start, cleared by Close.
 	httpServer *http.Server
 	baseURL    string
@@ -125,6 +141,7 @@ func NewServer(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{
+		closing:  make(chan struct{}),
 		cfg:      cfg,
 		accounts: make(map[string]*Account),
 		tokens:   make(map[string]*resetToken),
@@ -132,7 +149,11 @@ func NewServer(cfg Config) *Server {
 		faults:   make(map[Endpoint]*faultState),
 	}
 	if cfg.RateLimit > 0 {
-		s.limiter = &rateLimiter{rate: cfg.RateLimit, burst: max(1, cfg.RateLimit)}
+		burst := cfg.RateLimit
+		if cfg.RateBurst > 0 {
+			burst = float64(cfg.RateBurst)
+		}
+		s.limiter = &rateLimiter{rate: cfg.RateLimit, burst: max(1, burst)}
 	}
 	for _, a := range cfg.Accounts {
 		s.AddAccount(a)
@@ -315,6 +336,7 @@ func (s *Server) URL() string {
 // Close stops a server started with Start, closing open connections and ending
 // injected delays. It is a no-op when the server is not running.
 func (s *Server) Close() error {
+	s.closeOnce.Do(func() { close(s.closing) })
 	s.mu.Lock()
 	srv, cancel, serving := s.httpServer, s.cancel, s.serving
 	s.httpServer, s.cancel, s.serving, s.baseURL = nil, nil, nil, ""
@@ -405,6 +427,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer func() { logf(r.Method, rt.ep, status) }()
 	}
 
+	if !s.latency() {
+		panic(http.ErrAbortHandler)
+	}
+
 	handle := func() answer {
 		switch {
 		case readErr != nil:
@@ -440,6 +466,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			a = handle()
 		}
 		status = writeAnswer(w, a)
+	}
+}
+
+// latency waits for the configured per-request latency, ignoring the
+// client's cancellation on purpose (see Config.Latency). It reports false when
+// the server is closing.
+func (s *Server) latency() bool {
+	d := s.cfg.Latency
+	if j := s.cfg.LatencyJitter; j > 0 {
+		d += mrand.N(j) //nolint:gosec // Simulated jitter needs no cryptographic randomness.
+	}
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.closing:
+		return false
 	}
 }
 

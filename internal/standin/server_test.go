@@ -1,6 +1,7 @@
 package standin
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -1136,5 +1137,59 @@ func TestErrorAnswersNeverLeakSecrets(t *testing.T) {
 			t.Fatalf("%s %s: %d", r.method, r.url, res.status)
 		}
 		wantError(t, res, res.status, token, url.PathEscape(token), password, password[:3])
+	}
+}
+
+// TestLatency_serverActsAfterClientGivesUp checks that latency is spent
+// before the server acts and that a client which gives up during it still
+// leaves the mail sent: the ambiguous outcome real servers produce.
+func TestLatency_serverActsAfterClientGivesUp(t *testing.T) {
+	s := NewServer(Config{
+		Accounts: []Account{{Email: "late@example.com", FullName: "Late"}},
+		Latency:  300 * time.Millisecond,
+	})
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/rest/accounts/passwordReset", strings.NewReader(`{"email":"late@example.com"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the client got an answer (%d) before the latency passed", resp.StatusCode)
+	}
+	if n := len(s.MailsTo("late@example.com")); n != 0 {
+		t.Fatalf("mails right after the client gave up = %d, want 0: latency must come before the action", n)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(s.MailsTo("late@example.com")) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := len(s.MailsTo("late@example.com")); n != 1 {
+		t.Fatalf("mails after the latency = %d, want 1: the server must act although the client left", n)
+	}
+}
+
+// TestRateBurst checks that RateBurst, not RateLimit, sizes the bucket.
+func TestRateBurst(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	s := NewServer(Config{RateLimit: 50, RateBurst: 5, Now: func() time.Time { return now }})
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	statuses := map[int]int{}
+	for range 8 {
+		resp, err := http.Get(ts.URL + "/rest/accounts/passwordReset/nosuchtoken")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		statuses[resp.StatusCode]++
+	}
+	if statuses[http.StatusTooManyRequests] != 3 || statuses[http.StatusNotFound] != 5 {
+		t.Fatalf("statuses = %v, want 5 x 404 then 3 x 429", statuses)
 	}
 }

@@ -4,13 +4,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
@@ -182,4 +186,192 @@ resource "clevermaps_password_reset_request" "all" {
 		}
 	}
 	t.Logf("%d resources in %s", len(emails), time.Since(start))
+}
+
+func resendAfterConfig(api *standin.Server, email, resendAfter string) string {
+	return providerBlock(api) + fmt.Sprintf(`
+resource "clevermaps_password_reset_request" "test" {
+  email        = %q
+  resend_after = %q
+}
+`, email, resendAfter)
+}
+
+// TestAccPasswordResetRequest_resendAfter walks a request through resend_after:
+// not yet due (nothing sent), due (replaced, one more mail), and a longer
+// resend_after afterwards (recorded in place, nothing sent).
+func TestAccPasswordResetRequest_resendAfter(t *testing.T) {
+	api := newTestAPI(t)
+	const addr = "clevermaps_password_reset_request.test"
+	var firstSent string
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: resendAfterConfig(api, adaEmail, "1h"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectRequests{api, standin.EndpointRequestReset, 1},
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("resend_after"), knownvalue.StringExact("1h")),
+				},
+				Check: func(s *terraform.State) error {
+					firstSent = s.RootModule().Resources[addr].Primary.Attributes["requested_at"]
+					return nil
+				},
+			},
+			{
+				// Not due for an hour: nothing to do.
+				Config:            resendAfterConfig(api, adaEmail, "1h"),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 1}},
+			},
+			{
+				// requested_at has whole seconds, so after 1.1 s a second
+				// has certainly passed since it.
+				PreConfig: func() { time.Sleep(1100 * time.Millisecond) },
+				Config:    resendAfterConfig(api, adaEmail, "1s"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate),
+						plancheck.ExpectUnknownValue(addr, tfjsonpath.New("requested_at")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 2}},
+				Check: func(s *terraform.State) error {
+					if now := s.RootModule().Resources[addr].Primary.Attributes["requested_at"]; now == firstSent || !rfc3339.MatchString(now) {
+						return fmt.Errorf("requested_at %q after the new mail, first was %q", now, firstSent)
+					}
+					return nil
+				},
+			},
+			{
+				// A longer interval is recorded in place; the mail just sent
+				// is not due.
+				Config: resendAfterConfig(api, adaEmail, "168h"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 2}},
+			},
+		},
+	})
+	if n := len(api.MailsTo(adaEmail)); n != 2 {
+		t.Errorf("%s got %d mails, want 2", adaEmail, n)
+	}
+}
+
+func TestValidation_resendAfter(t *testing.T) {
+	api := newTestAPI(t)
+	ps := newProtocolServer(t, endpointAttrs(api))
+	for value, wantInDetail := range map[string]string{
+		"":      "it is empty",
+		"0s":    "greater than zero",
+		"-1h":   "greater than zero",
+		"7d":    "days are not a unit",
+		"soon":  "not a duration",
+		"168":   "not a duration",
+		"1h 5m": "not a duration",
+	} {
+		t.Run(value, func(t *testing.T) {
+			diags := ps.validateResource(t, "clevermaps_password_reset_request", map[string]tftypes.Value{
+				"email": str(adaEmail), "resend_after": str(value),
+			})
+			expectAttrError(t, diags, "resend_after", "")
+			if text := diagText(diags); !strings.Contains(text, wantInDetail) {
+				t.Errorf("diagnostics do not say %q:\n%s", wantInDetail, text)
+			}
+		})
+	}
+	for _, good := range []string{"168h", "1s", "36h30m", "1.5h"} {
+		diags := ps.validateResource(t, "clevermaps_password_reset_request", map[string]tftypes.Value{
+			"email": str(adaEmail), "resend_after": str(good),
+		})
+		if len(diags) != 0 {
+			t.Errorf("%q: unexpected diagnostics:\n%s", good, diagText(diags))
+		}
+	}
+	if n := len(api.Journal()); n != 0 {
+		t.Errorf("the API received %d request(s), want none", n)
+	}
+}
+
+// planRequest plans clevermaps_password_reset_request over the protocol
+// from a prior state, as Terraform core would before an apply.
+func planRequest(t *testing.T, ps *protocolServer, prior, config map[string]tftypes.Value) *tfprotov6.PlanResourceChangeResponse {
+	t.Helper()
+	const typeName = "clevermaps_password_reset_request"
+	typ := ps.resourceTypes[typeName]
+	// The proposed new state is the configuration with computed values
+	// taken from the prior state, as core proposes it.
+	proposed := map[string]tftypes.Value{}
+	for k, v := range config {
+		proposed[k] = v
+	}
+	proposed["id"], proposed["requested_at"] = prior["id"], prior["requested_at"]
+	resp, err := ps.PlanResourceChange(t.Context(), &tfprotov6.PlanResourceChangeRequest{
+		TypeName:         typeName,
+		PriorState:       dynamicValue(t, typ, prior),
+		ProposedNewState: dynamicValue(t, typ, proposed),
+		Config:           dynamicValue(t, typ, config),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// TestPasswordResetRequest_resendAfterPlan checks what the plan of a due
+// request carries: the replacement on requested_at, requested_at unknown,
+// and a warning naming the address and when it was last mailed.
+func TestPasswordResetRequest_resendAfterPlan(t *testing.T) {
+	api := newTestAPI(t)
+	ps := newProtocolServer(t, endpointAttrs(api))
+	config := map[string]tftypes.Value{"email": str(adaEmail), "resend_after": str("168h")}
+	prior := func(sentAt time.Time) map[string]tftypes.Value {
+		return map[string]tftypes.Value{
+			"id": str("0123456789abcdef0123456789abcdef"), "email": str(adaEmail), "resend_after": str("168h"),
+			"requested_at": str(sentAt.UTC().Format(time.RFC3339)),
+		}
+	}
+
+	due := time.Now().Add(-169 * time.Hour)
+	resp := planRequest(t, ps, prior(due), config)
+	if len(resp.RequiresReplace) != 1 || resp.RequiresReplace[0].String() != `AttributeName("requested_at")` {
+		t.Errorf("RequiresReplace = %v, want requested_at", resp.RequiresReplace)
+	}
+	planned, err := resp.PlannedState.Unmarshal(ps.resourceTypes["clevermaps_password_reset_request"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attrs map[string]tftypes.Value
+	if err := planned.As(&attrs); err != nil {
+		t.Fatal(err)
+	}
+	if attrs["requested_at"].IsKnown() {
+		t.Errorf("planned requested_at is %v, want unknown", attrs["requested_at"])
+	}
+	text := diagText(resp.Diagnostics)
+	if hasErrors(resp.Diagnostics) || !strings.Contains(text, "WARNING: Password-reset mail due again") ||
+		!strings.Contains(text, `"ada@example.com" was sent at `+due.UTC().Format(time.RFC3339)) ||
+		!strings.Contains(text, `[at AttributeName("resend_after")]`) {
+		t.Errorf("diagnostics:\n%s", text)
+	}
+
+	// A day short of due: no replacement, no warning.
+	resp = planRequest(t, ps, prior(time.Now().Add(-143*time.Hour)), config)
+	if len(resp.RequiresReplace) != 0 || len(resp.Diagnostics) != 0 {
+		t.Errorf("not due yet, but RequiresReplace = %v, diagnostics:\n%s", resp.RequiresReplace, diagText(resp.Diagnostics))
+	}
+	// Without resend_after, never.
+	noResend := map[string]tftypes.Value{"email": str(adaEmail)}
+	p := prior(time.Now().Add(-10000 * time.Hour))
+	p["resend_after"] = tftypes.NewValue(tftypes.String, nil)
+	resp = planRequest(t, ps, p, noResend)
+	if len(resp.RequiresReplace) != 0 || len(resp.Diagnostics) != 0 {
+		t.Errorf("without resend_after, RequiresReplace = %v, diagnostics:\n%s", resp.RequiresReplace, diagText(resp.Diagnostics))
+	}
+	if n := len(api.Journal()); n != 0 {
+		t.Errorf("planning sent %d request(s)", n)
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
 )
@@ -373,5 +374,222 @@ func TestPasswordResetRequest_resendAfterPlan(t *testing.T) {
 	}
 	if n := len(api.Journal()); n != 0 {
 		t.Errorf("planning sent %d request(s)", n)
+	}
+}
+
+// adoptConfig is a request for ada with triggers and resend_after, plus an
+// import block with importID when it is not empty.
+func adoptConfig(api *standin.Server, wave, importID string) string {
+	cfg := providerBlock(api) + fmt.Sprintf(`
+resource "clevermaps_password_reset_request" "test" {
+  email        = %q
+  resend_after = "168h"
+  triggers = {
+    wave = %q
+  }
+}
+`, adaEmail, wave)
+	if importID != "" {
+		cfg += fmt.Sprintf(`
+import {
+  to = clevermaps_password_reset_request.test
+  id = %q
+}
+`, importID)
+	}
+	return cfg
+}
+
+// TestAccPasswordResetRequest_importBlock adopts a mail sent outside
+// Terraform with an import block: the plan imports and records triggers and
+// resend_after in place, and the stand-in sees no request until the
+// configuration itself asks for a new mail.
+func TestAccPasswordResetRequest_importBlock(t *testing.T) {
+	api := newTestAPI(t)
+	const addr = "clevermaps_password_reset_request.test"
+	before := time.Now().UTC().Truncate(time.Second)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_5_0)},
+		Steps: []resource.TestStep{
+			{
+				Config: adoptConfig(api, "1", adaEmail),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectRequests{api, standin.EndpointRequestReset, 0},
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("email"), knownvalue.StringExact(adaEmail)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("triggers"), knownvalue.MapExact(map[string]knownvalue.Check{"wave": knownvalue.StringExact("1")})),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{32}$`))),
+				},
+				Check: func(s *terraform.State) error {
+					got, err := time.Parse(time.RFC3339, s.RootModule().Resources[addr].Primary.Attributes["requested_at"])
+					if err != nil || got.Before(before) || got.After(time.Now()) {
+						return fmt.Errorf("requested_at %v (%v), want the time of the import", got, err)
+					}
+					return nil
+				},
+			},
+			{
+				// The import block gone: nothing to do.
+				Config:            adoptConfig(api, "1", ""),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 0}},
+			},
+			{
+				// Once adopted, a triggers change sends a mail as usual.
+				Config: adoptConfig(api, "2", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 1}},
+			},
+		},
+	})
+	if n := len(api.MailsTo(adaEmail)); n != 1 {
+		t.Errorf("%s got %d mails, want 1 (the triggers change only)", adaEmail, n)
+	}
+}
+
+// TestAccPasswordResetRequest_importBlockLapsed adopts a mail whose send
+// time, given in the import ID, lies longer ago than resend_after: the same
+// plan imports it and replaces it, so exactly one new mail goes out.
+func TestAccPasswordResetRequest_importBlockLapsed(t *testing.T) {
+	api := newTestAPI(t)
+	const addr = "clevermaps_password_reset_request.test"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_5_0)},
+		Steps: []resource.TestStep{{
+			Config: adoptConfig(api, "1", adaEmail+",2020-01-02T03:04:05Z"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				expectRequests{api, standin.EndpointRequestReset, 1},
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("requested_at"), knownvalue.StringRegexp(regexp.MustCompile(`^20[3-9]|^202[6-9]`))),
+			},
+		}},
+	})
+}
+
+// TestAccPasswordResetRequest_importCommand adopts a mail with
+// `terraform import`: the state records the address and the given send time,
+// the next plan is empty, and nothing reaches the API.
+func TestAccPasswordResetRequest_importCommand(t *testing.T) {
+	api := newTestAPI(t)
+	const addr = "clevermaps_password_reset_request.test"
+	config := providerBlock(api) + fmt.Sprintf(`
+resource "clevermaps_password_reset_request" "test" {
+  email = %q
+}
+`, graceEmail)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				// plugin-testing reads the prior state before an import step,
+				// so start from an empty configuration.
+				Config: providerBlock(api),
+			},
+			{
+				Config:             config,
+				ResourceName:       addr,
+				ImportState:        true,
+				ImportStateId:      graceEmail + ",2026-11-20T09:00:00Z",
+				ImportStatePersist: true,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 {
+						return fmt.Errorf("%d imported instances, want 1", len(states))
+					}
+					a := states[0].Attributes
+					if a["email"] != graceEmail || a["requested_at"] != "2026-11-20T09:00:00Z" || len(a["id"]) != 32 {
+						return fmt.Errorf("imported attributes %v", a)
+					}
+					if n := len(api.Journal()); n != 0 {
+						return fmt.Errorf("the API received %d request(s) during the import, want none", n)
+					}
+					return nil
+				},
+			},
+			{
+				Config:            config,
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 0}},
+			},
+		},
+	})
+	if n := len(api.Journal()); n != 0 {
+		t.Errorf("the API received %d request(s), want none", n)
+	}
+}
+
+func TestAccPasswordResetRequest_importInvalidID(t *testing.T) {
+	api := newTestAPI(t)
+	config := providerBlock(api) + fmt.Sprintf(`
+resource "clevermaps_password_reset_request" "test" {
+  email = %q
+}
+`, adaEmail)
+	// The parser's cases are in TestParseRequestImportID; these two check
+	// that its verdict reaches the person running the import.
+	for id, want := range map[string]string{
+		"ada at example.com":    `(?s)Invalid import ID.*the address it contains spaces.*Nothing was sent`,
+		adaEmail + ",yesterday": `(?s)Invalid import ID.*not an RFC 3339 time`,
+	} {
+		t.Run(id, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { testAccPreCheck(t) },
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{
+					{Config: providerBlock(api)},
+					{
+						Config:        config,
+						ResourceName:  "clevermaps_password_reset_request.test",
+						ImportState:   true,
+						ImportStateId: id,
+						ExpectError:   regexp.MustCompile(want),
+					},
+				},
+			})
+		})
+	}
+	if n := len(api.Journal()); n != 0 {
+		t.Errorf("the API received %d request(s), want none", n)
+	}
+}
+
+func TestParseRequestImportID(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		id, email, sentAt, problem string
+	}{
+		{id: adaEmail, email: adaEmail, sentAt: "2026-11-27T12:00:00Z"},
+		{id: adaEmail + ",2026-11-20T09:00:00Z", email: adaEmail, sentAt: "2026-11-20T09:00:00Z"},
+		{id: adaEmail + ",2026-11-20T10:00:00+01:00", email: adaEmail, sentAt: "2026-11-20T09:00:00Z"},
+		{id: adaEmail + ",yesterday", problem: "not an RFC 3339 time"},
+		{id: adaEmail + ",", problem: "not an RFC 3339 time"},
+		{id: adaEmail + ",2026-11-20", problem: "not an RFC 3339 time"},
+		{id: adaEmail + ",2026-11-28T00:00:00Z", problem: "in the future"},
+		{id: ",2026-11-20T09:00:00Z", problem: "the address it is empty"},
+		{id: "", problem: "the address it is empty"},
+		{id: "ada at example.com", problem: "the address it contains spaces"},
+		{id: "Ada Lovelace <ada@example.com>", problem: "the address it contains spaces"},
+		{id: "ada@example.com 2026-11-20T09:00:00Z", problem: "the address it contains spaces"},
+		{id: "ada@localhost,2026-11-20T09:00:00Z", problem: "no valid domain"},
+	} {
+		email, sentAt, problem := parseRequestImportID(c.id, now)
+		switch {
+		case c.problem != "" && !strings.Contains(problem, c.problem):
+			t.Errorf("%q: problem %q, want one containing %q", c.id, problem, c.problem)
+		case c.problem == "" && (problem != "" || email != c.email || sentAt.UTC().Format(time.RFC3339) != c.sentAt):
+			t.Errorf("%q: got %q, %v, %q; want %q, %s", c.id, email, sentAt, problem, c.email, c.sentAt)
+		}
 	}
 }

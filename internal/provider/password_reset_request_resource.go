@@ -231,7 +231,7 @@ func parseRequestImportID(id string, now time.Time) (email string, sentAt time.T
 		sentAt = t
 	}
 	if p := emailProblem(email); p != "" {
-		return "", time.Time{}, "the address " + p
+		return "", time.Time{}, "the address is not valid (" + p + ")"
 	}
 	return email, sentAt, ""
 }

@@ -189,6 +189,20 @@ resource "clevermaps_password_reset_request" "all" {
 	t.Logf("%d resources in %s", len(emails), time.Since(start))
 }
 
+// requiredProviders names the provider's source. Import steps of
+// terraform-plugin-testing use their configuration as written, without the
+// required_providers block that ordinary steps get added, and the CLI would
+// otherwise look for hashicorp/clevermaps.
+const requiredProviders = `
+terraform {
+  required_providers {
+    clevermaps = {
+      source = "clevermaps/clevermaps"
+    }
+  }
+}
+`
+
 func resendAfterConfig(api *standin.Server, email, resendAfter string) string {
 	return providerBlock(api) + fmt.Sprintf(`
 resource "clevermaps_password_reset_request" "test" {
@@ -231,6 +245,8 @@ func TestAccPasswordResetRequest_resendAfter(t *testing.T) {
 				// has certainly passed since it.
 				PreConfig: func() { time.Sleep(1100 * time.Millisecond) },
 				Config:    resendAfterConfig(api, adaEmail, "1s"),
+				// A second later the new mail is due again.
+				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate),
@@ -484,7 +500,7 @@ func TestAccPasswordResetRequest_importBlockLapsed(t *testing.T) {
 func TestAccPasswordResetRequest_importCommand(t *testing.T) {
 	api := newTestAPI(t)
 	const addr = "clevermaps_password_reset_request.test"
-	config := providerBlock(api) + fmt.Sprintf(`
+	config := requiredProviders + providerBlock(api) + fmt.Sprintf(`
 resource "clevermaps_password_reset_request" "test" {
   email = %q
 }
@@ -496,7 +512,7 @@ resource "clevermaps_password_reset_request" "test" {
 			{
 				// plugin-testing reads the prior state before an import step,
 				// so start from an empty configuration.
-				Config: providerBlock(api),
+				Config: requiredProviders + providerBlock(api),
 			},
 			{
 				Config:             config,
@@ -532,7 +548,7 @@ resource "clevermaps_password_reset_request" "test" {
 
 func TestAccPasswordResetRequest_importInvalidID(t *testing.T) {
 	api := newTestAPI(t)
-	config := providerBlock(api) + fmt.Sprintf(`
+	config := requiredProviders + providerBlock(api) + fmt.Sprintf(`
 resource "clevermaps_password_reset_request" "test" {
   email = %q
 }
@@ -540,15 +556,15 @@ resource "clevermaps_password_reset_request" "test" {
 	// The parser's cases are in TestParseRequestImportID; these two check
 	// that its verdict reaches the person running the import.
 	for id, want := range map[string]string{
-		"ada at example.com":    `(?s)Invalid import ID.*the address it contains spaces.*Nothing was sent`,
-		adaEmail + ",yesterday": `(?s)Invalid import ID.*not an RFC 3339 time`,
+		"ada at example.com":    `(?s)Invalid import ID.*the\s+address\s+is\s+not\s+valid\s+\(it\s+contains\s+spaces\).*Nothing\s+was\s+sent`,
+		adaEmail + ",yesterday": `(?s)Invalid import ID.*not\s+an\s+RFC\s+3339\s+time`,
 	} {
 		t.Run(id, func(t *testing.T) {
 			resource.Test(t, resource.TestCase{
 				PreCheck:                 func() { testAccPreCheck(t) },
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{
-					{Config: providerBlock(api)},
+					{Config: requiredProviders + providerBlock(api)},
 					{
 						Config:        config,
 						ResourceName:  "clevermaps_password_reset_request.test",
@@ -577,11 +593,11 @@ func TestParseRequestImportID(t *testing.T) {
 		{id: adaEmail + ",", problem: "not an RFC 3339 time"},
 		{id: adaEmail + ",2026-11-20", problem: "not an RFC 3339 time"},
 		{id: adaEmail + ",2026-11-28T00:00:00Z", problem: "in the future"},
-		{id: ",2026-11-20T09:00:00Z", problem: "the address it is empty"},
-		{id: "", problem: "the address it is empty"},
-		{id: "ada at example.com", problem: "the address it contains spaces"},
-		{id: "Ada Lovelace <ada@example.com>", problem: "the address it contains spaces"},
-		{id: "ada@example.com 2026-11-20T09:00:00Z", problem: "the address it contains spaces"},
+		{id: ",2026-11-20T09:00:00Z", problem: "the address is not valid (it is empty)"},
+		{id: "", problem: "the address is not valid (it is empty)"},
+		{id: "ada at example.com", problem: "the address is not valid (it contains spaces)"},
+		{id: "Ada Lovelace <ada@example.com>", problem: "the address is not valid (it contains spaces)"},
+		{id: "ada@example.com 2026-11-20T09:00:00Z", problem: "the address is not valid (it contains spaces)"},
 		{id: "ada@localhost,2026-11-20T09:00:00Z", problem: "no valid domain"},
 	} {
 		email, sentAt, problem := parseRequestImportID(c.id, now)

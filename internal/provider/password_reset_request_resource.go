@@ -28,11 +28,11 @@ var (
 	_ resource.ResourceWithImportState = (*passwordResetRequestResource)(nil)
 )
 
-// adoptedKey marks, in private state, a request that was imported and has
-// not yet been updated from a configuration. An import cannot see the
-// configuration's triggers, so the first triggers the configuration gives
-// an adopted request are recorded without a mail; after that, changing them
-// sends one as for any other request.
+// adoptedKey marks, in private state, a request that was imported. An import
+// cannot see the configuration's triggers, so the first triggers a
+// configuration gives an adopted request (its state has none) are recorded
+// without a mail; after that, changing them sends one as for any other
+// request. A replacement creates a new request without the mark.
 const adoptedKey = "adopted"
 
 // defaultCreateTimeout bounds a create, retries and waits included.
@@ -250,8 +250,6 @@ func (r *passwordResetRequestResource) Update(ctx context.Context, req resource.
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	// Adopted and configured: from now on triggers work as on any request.
-	resp.Diagnostics.Append(resp.Private.SetKey(ctx, adoptedKey, nil)...)
 }
 
 // Delete only forgets the request: a sent mail cannot be unsent.

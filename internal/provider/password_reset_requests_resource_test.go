@@ -39,6 +39,24 @@ func expectSentKeys(emails ...string) statecheck.StateCheck {
 	return statecheck.ExpectKnownValue("clevermaps_password_reset_requests.wave", tfjsonpath.New("sent"), knownvalue.MapExact(checks))
 }
 
+// expectUnmailed checks the addresses in `unmailed` and their reasons.
+func expectUnmailed(reasons map[string]string) statecheck.StateCheck {
+	checks := map[string]knownvalue.Check{}
+	for e, reason := range reasons {
+		checks[e] = knownvalue.ObjectPartial(map[string]knownvalue.Check{"reason": knownvalue.StringExact(reason)})
+	}
+	return statecheck.ExpectKnownValue("clevermaps_password_reset_requests.wave", tfjsonpath.New("unmailed"), knownvalue.MapExact(checks))
+}
+
+// expectToMail checks the planned recipients of a batch resource.
+func expectToMail(addr string, emails ...string) plancheck.PlanCheck {
+	checks := make([]knownvalue.Check, len(emails))
+	for i, e := range emails {
+		checks[i] = knownvalue.StringExact(e)
+	}
+	return plancheck.ExpectKnownValue(addr, tfjsonpath.New("to_mail"), knownvalue.ListExact(checks))
+}
+
 // mailCounts returns how many mails each address got.
 func mailCounts(api *standin.Server) map[string]int {
 	counts := map[string]int{}
@@ -67,21 +85,27 @@ func TestAccPasswordResetRequests_lifecycle(t *testing.T) {
 				ExpectNonEmptyPlan: true,
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectSentKeys(adaEmail, graceEmail),
+					expectUnmailed(map[string]string{late: reasonRejected}),
 					expectRequests{api, standin.EndpointRequestReset, 3},
 				},
 			},
 			{
-				// The next apply sends only to the address that failed.
+				// The next apply sends only to the address that failed,
+				// and the plan names it.
 				PreConfig: func() {
 					api.AddAccount(standin.Account{ID: "acc-late", Email: late, FullName: "Late", Status: "ENABLED"})
 				},
 				Config: batchConfig(api, "1", adaEmail, graceEmail, late),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						expectToMail(addr, late),
+					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectSentKeys(adaEmail, graceEmail, late),
+					expectUnmailed(nil),
 					expectRequests{api, standin.EndpointRequestReset, 4},
 				},
 			},
@@ -119,7 +143,7 @@ func TestAccPasswordResetRequests_lifecycle(t *testing.T) {
 			{
 				// A failure on update is an error that names the address.
 				Config:      batchConfig(api, "2", adaEmail, late, extra, "ghost@example.com"),
-				ExpectError: regexp.MustCompile(`(?s)Some password-reset mails were not sent.*ghost@example.com: no CleverMaps account has this address`),
+				ExpectError: regexp.MustCompile(`(?s)Some password-reset mails were not sent.*ghost@example.com \(rejected\): No CleverMaps account has this address`),
 			},
 		},
 	})
@@ -143,7 +167,7 @@ func TestAccPasswordResetRequests_allFail(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      batchConfig(api, "1", "nobody@example.com", "noone@example.com"),
-			ExpectError: regexp.MustCompile(`(?s)2 of 2 password-reset requests failed`),
+			ExpectError: regexp.MustCompile(`(?s)2 of 2 addresses were not mailed`),
 		}},
 	})
 	if n := len(api.Outbox()); n != 0 {

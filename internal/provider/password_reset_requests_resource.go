@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -102,8 +103,13 @@ func defaultBatchTimeout(addresses int) time.Duration {
 	return batchTimeoutBase + time.Duration(addresses)*batchTimeoutPerAddress
 }
 
-// timeNow is the clock of resend_after; tests replace it.
-var timeNow = time.Now
+// clockOffset shifts timeNow, so that tests can let resend_after lapse.
+var clockOffset atomic.Int64
+
+// timeNow is the clock of sent times and resend_after.
+func timeNow() time.Time {
+	return time.Now().Add(time.Duration(clockOffset.Load()))
+}
 
 func (r *passwordResetRequestsResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_password_reset_requests"
@@ -626,7 +632,7 @@ func (r *passwordResetRequestsResource) sendAll(ctx context.Context, emails []st
 	results := make(map[string]sendResult, len(emails))
 	progress := newSendProgress(len(emails))
 	requestResets(ctx, r.client, emails, workers, func(email string, err error) {
-		results[email] = sendResult{at: time.Now().UTC().Format(time.RFC3339), err: err}
+		results[email] = sendResult{at: timeNow().UTC().Format(time.RFC3339), err: err}
 		if counts, report := progress.Record(err); report {
 			tflog.Info(ctx, "clevermaps_password_reset_requests: "+counts.String(), map[string]any{
 				"total": counts.Total, "sent": counts.Sent, "failed": counts.Failed, "unknown": counts.Unknown,

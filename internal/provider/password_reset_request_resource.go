@@ -192,7 +192,7 @@ func (r *passwordResetRequestResource) ModifyPlan(ctx context.Context, req resou
 func triggersReplace(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
 	adopted, diags := req.Private.GetKey(ctx, adoptedKey)
 	resp.Diagnostics.Append(diags...)
-	resp.RequiresReplace = !(req.StateValue.IsNull() && len(adopted) > 0)
+	resp.RequiresReplace = !req.StateValue.IsNull() || len(adopted) == 0
 }
 
 // ImportState adopts a mail that was sent outside Terraform, without sending

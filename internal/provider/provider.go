@@ -24,6 +24,13 @@ import (
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
 )
 
+// retry.attempts counts retries after the first try, as the attribute of the
+// same name in hashicorp/http does; the client's MaxAttempts counts tries.
+const (
+	defaultRetries = client.DefaultMaxAttempts - 1
+	maxRetries     = 20
+)
+
 // EndpointEnvVar names the environment variable that sets the API endpoint
 // when the provider block does not.
 const EndpointEnvVar = "CLEVERMAPS_ENDPOINT"
@@ -96,9 +103,10 @@ func (p *clevermapsProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 				Optional: true,
 				Attributes: map[string]schema.Attribute{
 					"attempts": schema.Int64Attribute{
-						MarkdownDescription: fmt.Sprintf("Most requests sent for one call, the first included; `1` disables retries. Defaults to %d.", client.DefaultMaxAttempts),
-						Optional:            true,
-						Validators:          []validator.Int64{int64validator.Between(1, 20)},
+						MarkdownDescription: fmt.Sprintf("How many times a failed request is retried after the first try, as in the "+
+							"`retry` block of the `hashicorp/http` provider: `0` disables retries, at most %d. Defaults to %d.", maxRetries, defaultRetries),
+						Optional:   true,
+						Validators: []validator.Int64{int64validator.Between(0, maxRetries)},
 					},
 					"min_delay_ms": schema.Int64Attribute{
 						MarkdownDescription: fmt.Sprintf("Shortest wait between attempts in milliseconds; the wait doubles on every retry. Defaults to %d.", client.DefaultMinRetryWait.Milliseconds()),
@@ -173,7 +181,9 @@ func (p *clevermapsProvider) Configure(ctx context.Context, req provider.Configu
 	ccfg.MinRetryWait, ccfg.MaxRetryWait = client.DefaultMinRetryWait, client.DefaultMaxRetryWait
 	if r := cfg.Retry; r != nil {
 		if !r.Attempts.IsNull() && !r.Attempts.IsUnknown() {
-			ccfg.MaxAttempts = int(r.Attempts.ValueInt64())
+			// retry.attempts counts retries (as hashicorp/http's does); the
+			// client counts tries, the first included.
+			ccfg.MaxAttempts = int(r.Attempts.ValueInt64()) + 1
 		}
 		if !r.MinDelayMs.IsNull() && !r.MinDelayMs.IsUnknown() {
 			ccfg.MinRetryWait = time.Duration(r.MinDelayMs.ValueInt64()) * time.Millisecond

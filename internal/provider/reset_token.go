@@ -8,42 +8,51 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
 )
 
 // This file holds what the clevermaps_reset_token data source and ephemeral
-// resource share: the model of a verified token and the one function that
-// verifies it, so that the two cannot drift apart.
+// resource share: the schema table of a verified token, the object type both
+// schemas produce, and the one function that verifies a token and builds the
+// result, so that the two cannot drift apart.
+//
+// The result is built directly as a tftypes.Value rather than through a model
+// struct with tfsdk tags and State.Set. The framework's reflection costs more
+// than the rest of a read: it compiles a regular expression for every struct
+// field on every Get and Set, and walks the nested account objects field by
+// field. With it, a token read cost the provider about 2.5 times the CPU of a
+// hashicorp/http data source read under OpenTofu (BenchmarkResetTokenRead and
+// `make bench` measure both).
 
-// resetTokenModel is the state of a token verification.
-type resetTokenModel struct {
-	Token          types.String `tfsdk:"token"`
-	Valid          types.Bool   `tfsdk:"valid"`
-	AccountID      types.String `tfsdk:"account_id"`
-	FullName       types.String `tfsdk:"full_name"`
-	Email          types.String `tfsdk:"email"`
-	Status         types.String `tfsdk:"status"`
-	ConsentGranted types.Bool   `tfsdk:"consent_granted"`
-	Anonymous      types.Bool   `tfsdk:"anonymous"`
-	PhoneNumber    types.String `tfsdk:"phone_number"`
-	Preferences    types.Object `tfsdk:"preferences"`
-	Onboarding     types.Object `tfsdk:"onboarding"`
-}
+// resetTokenType is the object type of both schemas: the token plus the
+// computed attributes of the table below. TestResetTokenType checks that it
+// equals the type the framework derives from each schema.
+var resetTokenType = func() tftypes.Object {
+	t := objectTypeOf(resetTokenComputed)
+	t.AttributeTypes["token"] = tftypes.String
+	return t
+}()
 
-// The object types of the nested attributes, derived from the schema table
-// below so that model and schema cannot disagree.
+// The object types of the nested attributes.
 var (
-	preferencesAttrTypes = nestedAttrTypes("preferences")
-	onboardingAttrTypes  = nestedAttrTypes("onboarding")
+	preferencesType = resetTokenType.AttributeTypes["preferences"].(tftypes.Object) //nolint:forcetypeassert // Built from the table above as an object.
+	onboardingType  = resetTokenType.AttributeTypes["onboarding"].(tftypes.Object)  //nolint:forcetypeassert // Likewise.
+	stringListType  = tftypes.List{ElementType: tftypes.String}
 )
 
-func nestedAttrTypes(name string) map[string]attr.Type {
-	out := map[string]attr.Type{}
-	for key, a := range resetTokenComputed[name].nested {
-		out[key] = a.typ
+// objectTypeOf is the Terraform object type of the attributes in table.
+func objectTypeOf(table map[string]computedAttr) tftypes.Object {
+	t := tftypes.Object{AttributeTypes: make(map[string]tftypes.Type, len(table)+1)}
+	for name, a := range table {
+		if a.nested != nil {
+			t.AttributeTypes[name] = objectTypeOf(a.nested)
+		} else {
+			t.AttributeTypes[name] = a.typ.TerraformType(context.Background())
+		}
 	}
-	return out
+	return t
 }
 
 // descToken describes the token argument in both schemas.
@@ -82,85 +91,87 @@ var resetTokenComputed = map[string]computedAttr{
 	}},
 }
 
-// verifyResetToken verifies m.Token and fills the rest of m, reporting any
-// failure in diags. It returns whether m is ready to be stored. An unknown
-// token is not a failure: it yields valid = false and null account attributes.
-func verifyResetToken(ctx context.Context, c *client.Client, m *resetTokenModel, diags *diag.Diagnostics) bool {
-	ctx = secretContext(ctx, m.Token.ValueString())
-	acct, err := c.VerifyResetToken(ctx, m.Token.ValueString())
+// verifyResetToken verifies token and returns the object to store as the
+// data source's state or the ephemeral resource's result, reporting any
+// failure in diags (at attr). It returns false when nothing should be stored.
+// An unknown token is not a failure: it yields valid = false and null account
+// attributes.
+func verifyResetToken(ctx context.Context, c *client.Client, token string, attr path.Path, diags *diag.Diagnostics) (tftypes.Value, bool) {
+	ctx = secretContext(ctx, token)
+	acct, err := c.VerifyResetToken(ctx, token)
 	switch {
 	case errors.Is(err, client.ErrNotFound):
-		m.setInvalid()
-		return true
+		return resetTokenValue(token, nil), true
 	case err != nil:
-		verifyTokenDiagnostic(diags, path.Root("token"), err)
-		return false
+		verifyTokenDiagnostic(diags, attr, err)
+		return tftypes.Value{}, false
 	}
-	diags.Append(m.setAccount(ctx, acct)...)
-	return !diags.HasError()
+	return resetTokenValue(token, acct), true
 }
 
-func (m *resetTokenModel) setInvalid() {
-	m.Valid = types.BoolValue(false)
-	m.AccountID = types.StringNull()
-	m.FullName = types.StringNull()
-	m.Email = types.StringNull()
-	m.Status = types.StringNull()
-	m.ConsentGranted = types.BoolNull()
-	m.Anonymous = types.BoolNull()
-	m.PhoneNumber = types.StringNull()
-	m.Preferences = types.ObjectNull(preferencesAttrTypes)
-	m.Onboarding = types.ObjectNull(onboardingAttrTypes)
-}
+// resetTokenValue is the result of verifying token: the account's attributes
+// when a is not nil, else valid = false and every account attribute null.
+func resetTokenValue(token string, a *client.Account) tftypes.Value {
+	attrs := make(map[string]tftypes.Value, len(resetTokenType.AttributeTypes))
+	attrs["token"] = tftypes.NewValue(tftypes.String, token)
+	if a == nil {
+		for name, typ := range resetTokenType.AttributeTypes {
+			if name != "token" {
+				attrs[name] = tftypes.NewValue(typ, nil)
+			}
+		}
+		attrs["valid"] = tftypes.NewValue(tftypes.Bool, false)
+		return tftypes.NewValue(resetTokenType, attrs)
+	}
+	attrs["valid"] = tftypes.NewValue(tftypes.Bool, true)
+	attrs["account_id"] = tftypes.NewValue(tftypes.String, a.ID)
+	attrs["full_name"] = tftypes.NewValue(tftypes.String, a.FullName)
+	attrs["email"] = tftypes.NewValue(tftypes.String, a.Email)
+	attrs["status"] = tftypes.NewValue(tftypes.String, a.Status)
+	attrs["anonymous"] = tftypes.NewValue(tftypes.Bool, a.Anonymous)
+	attrs["phone_number"] = stringOrNull(a.PhoneNumber)
+	if a.ConsentGranted != nil {
+		attrs["consent_granted"] = tftypes.NewValue(tftypes.Bool, *a.ConsentGranted)
+	} else {
+		attrs["consent_granted"] = tftypes.NewValue(tftypes.Bool, nil)
+	}
 
-func (m *resetTokenModel) setAccount(ctx context.Context, a *client.Account) diag.Diagnostics {
-	var diags diag.Diagnostics
-	m.Valid = types.BoolValue(true)
-	m.AccountID = types.StringValue(a.ID)
-	m.FullName = types.StringValue(a.FullName)
-	m.Email = types.StringValue(a.Email)
-	m.Status = types.StringValue(a.Status)
-	m.ConsentGranted = types.BoolPointerValue(a.ConsentGranted)
-	m.Anonymous = types.BoolValue(a.Anonymous)
-	m.PhoneNumber = stringOrNull(a.PhoneNumber)
-
-	m.Preferences = types.ObjectNull(preferencesAttrTypes)
 	if p := a.Preferences; p != nil {
-		var d diag.Diagnostics
-		m.Preferences, d = types.ObjectValue(preferencesAttrTypes, map[string]attr.Value{
+		attrs["preferences"] = tftypes.NewValue(preferencesType, map[string]tftypes.Value{
 			"language":                 stringOrNull(p.Language),
 			"last_active_project":      stringOrNull(p.LastActiveProject),
 			"last_active_organization": stringOrNull(p.LastActiveOrganization),
-			"send_newsletter":          types.BoolValue(p.SendNewsletter),
+			"send_newsletter":          tftypes.NewValue(tftypes.Bool, p.SendNewsletter),
 		})
-		diags.Append(d...)
+	} else {
+		attrs["preferences"] = tftypes.NewValue(preferencesType, nil)
 	}
 
-	m.Onboarding = types.ObjectNull(onboardingAttrTypes)
 	if o := a.Onboarding; o != nil {
-		intro, d := types.ListValueFrom(ctx, types.StringType, nonNil(o.IntroShown))
-		diags.Append(d...)
-		tips, d := types.ListValueFrom(ctx, types.StringType, nonNil(o.TipsShown))
-		diags.Append(d...)
-		m.Onboarding, d = types.ObjectValue(onboardingAttrTypes, map[string]attr.Value{
-			"intro_shown": intro,
-			"tips_shown":  tips,
+		attrs["onboarding"] = tftypes.NewValue(onboardingType, map[string]tftypes.Value{
+			"intro_shown": stringList(o.IntroShown),
+			"tips_shown":  stringList(o.TipsShown),
 		})
-		diags.Append(d...)
+	} else {
+		attrs["onboarding"] = tftypes.NewValue(onboardingType, nil)
 	}
-	return diags
+	return tftypes.NewValue(resetTokenType, attrs)
 }
 
-func stringOrNull(s string) types.String {
+// stringOrNull maps the API's empty strings (fields it leaves out) to null.
+func stringOrNull(s string) tftypes.Value {
 	if s == "" {
-		return types.StringNull()
+		return tftypes.NewValue(tftypes.String, nil)
 	}
-	return types.StringValue(s)
+	return tftypes.NewValue(tftypes.String, s)
 }
 
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
+// stringList is a list of strings; a missing list is an empty one, since the
+// API means "none shown yet".
+func stringList(s []string) tftypes.Value {
+	elems := make([]tftypes.Value, len(s))
+	for i, e := range s {
+		elems[i] = tftypes.NewValue(tftypes.String, e)
 	}
-	return s
+	return tftypes.NewValue(stringListType, elems)
 }

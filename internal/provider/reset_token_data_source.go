@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -73,12 +74,14 @@ func (d *resetTokenDataSource) Configure(_ context.Context, req datasource.Confi
 }
 
 func (d *resetTokenDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m resetTokenModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	// The token alone is read, and the result is stored as built: see
+	// reset_token.go for why no model struct is used.
+	var token types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("token"), &token)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if verifyResetToken(ctx, d.client, &m, &resp.Diagnostics) {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	if v, ok := verifyResetToken(ctx, d.client, token.ValueString(), path.Root("token"), &resp.Diagnostics); ok {
+		resp.State.Raw = v
 	}
 }

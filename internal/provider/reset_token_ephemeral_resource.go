@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -72,12 +73,14 @@ func (e *resetTokenEphemeralResource) Configure(_ context.Context, req ephemeral
 }
 
 func (e *resetTokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
-	var m resetTokenModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	// The token alone is read, and the result is stored as built: see
+	// reset_token.go for why no model struct is used.
+	var token types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("token"), &token)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if verifyResetToken(ctx, e.client, &m, &resp.Diagnostics) {
-		resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
+	if v, ok := verifyResetToken(ctx, e.client, token.ValueString(), path.Root("token"), &resp.Diagnostics); ok {
+		resp.Result.Raw = v
 	}
 }

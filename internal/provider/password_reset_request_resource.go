@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -26,6 +27,21 @@ var (
 
 // defaultCreateTimeout bounds a create, retries and waits included.
 const defaultCreateTimeout = 5 * time.Minute
+
+// createTimeoutAttribute is the `timeouts` block of the resources that act on
+// create, with the default stated (the library's text does not know it).
+func createTimeoutAttribute(ctx context.Context) schema.Attribute {
+	a := timeouts.Attributes(ctx, timeouts.Opts{
+		Create: true,
+		CreateDescription: fmt.Sprintf("How long creating may take, retries and waits for the server included, "+
+			"as a number with a unit: `s`, `m` or `h`, such as `30s` or `10m`. Defaults to `%dm`.", int(defaultCreateTimeout/time.Minute)),
+	})
+	if n, ok := a.(schema.SingleNestedAttribute); ok {
+		n.MarkdownDescription = "Time limits for the operations of this resource."
+		return n
+	}
+	return a
+}
 
 // passwordResetRequestResource models one sent reset mail. The API cannot
 // read a request back, so the resource is an honest record of "a mail was
@@ -53,14 +69,15 @@ func (r *passwordResetRequestResource) Metadata(_ context.Context, req resource.
 
 func (r *passwordResetRequestResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Sends a CleverMaps password-reset mail to an account (`POST /accounts/passwordReset`). " +
-			"The mail carries a single-use token with which the account's owner sets a new password.\n\n" +
-			"This is an *action resource*: creating it sends one mail, and the resource then records that the mail " +
-			"was sent. Changing `email` or `triggers` sends a new mail; destroying it sends nothing and only removes " +
-			"the record from state. Use it when accounts are onboarded or must be reset as part of a configuration, " +
-			"typically with `for_each` over a set of addresses. Do not use it for hundreds of addresses or more: " +
-			"Terraform's cost per resource grows quickly, and `clevermaps_password_reset_requests` sends to a whole list " +
-			"from one resource. For a one-off reset that needs no record, Terraform 1.14+ offers the " +
+		MarkdownDescription: "Sends a CleverMaps password-reset mail to one account. The mail carries a " +
+			"single-use reset token with which the account's owner sets a new password.\n\n" +
+			"Creating the resource sends the mail; the resource then records that it was sent, and later plans " +
+			"send nothing. Changing `email` or `triggers` sends a new mail. Destroying the resource sends nothing and " +
+			"only removes the record from state. If no account has the address, the apply fails and nothing is " +
+			"recorded.\n\n" +
+			"Use it when accounts are onboarded or must be reset as part of a configuration, for a handful of " +
+			"addresses. For many addresses use `clevermaps_password_reset_requests`, which sends to a whole list " +
+			"from one resource and keeps plans fast. For a one-off mail with no record, Terraform 1.14+ offers the " +
 			"`clevermaps_send_password_reset` action.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -69,25 +86,25 @@ func (r *passwordResetRequestResource) Schema(ctx context.Context, _ resource.Sc
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"email": schema.StringAttribute{
-				MarkdownDescription: "Email address of the CleverMaps account that gets the reset mail. Changing it sends a mail to the new address. " +
-					"If no account has this address, the apply fails and nothing is recorded.",
+				MarkdownDescription: fmt.Sprintf("Email address of the CleverMaps account that gets the mail. Changing it sends a mail "+
+					"to the new address. Must be one address such as `name@example.com`, at most %d characters.", maxEmailLength),
 				Required:      true,
 				Validators:    []validator.String{emailValidator{}},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"triggers": schema.MapAttribute{
-				MarkdownDescription: "Arbitrary values that, when changed, send a new reset mail to the same address " +
-					"(for example a rotation date or an onboarding wave).",
+				MarkdownDescription: "Any values; changing them sends a new mail to the same address, for example a " +
+					"rotation date or an onboarding wave.",
 				ElementType:   types.StringType,
 				Optional:      true,
 				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
 			},
 			"requested_at": schema.StringAttribute{
-				MarkdownDescription: "When the API accepted the request, in RFC 3339 format (UTC).",
+				MarkdownDescription: "When CleverMaps accepted the request, in RFC 3339 format (UTC).",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true}),
+			"timeouts": createTimeoutAttribute(ctx),
 		},
 	}
 }

@@ -56,8 +56,9 @@ func objectTypeOf(table map[string]computedAttr) tftypes.Object {
 }
 
 // descToken describes the token argument in both schemas.
-const descToken = "The password-reset token from the reset mail. It is a secret: it is marked sensitive and " +
-	"never logged. Must not be empty or contain control characters, `/`, `?`, `#`, `%` or `..`."
+const descToken = "The password-reset token from the reset mail. It is a secret: marked sensitive and never " +
+	"logged. Must not be empty and must not contain control characters, `/`, `?`, `#`, `%` or `..`; such a " +
+	"token is rejected before anything is sent."
 
 // computedAttr describes one computed attribute of a verified token, so that
 // the data source and the ephemeral resource, whose schema packages differ,
@@ -69,25 +70,25 @@ type computedAttr struct {
 }
 
 var resetTokenComputed = map[string]computedAttr{
-	"valid": {typ: types.BoolType, desc: "Whether the token is currently valid. An unknown, expired or already used token gives " +
-		"`false` (not an error) and leaves the account attributes null, so a configuration can gate on it " +
-		"with a `precondition`, `postcondition` or `check` block."},
+	"valid": {typ: types.BoolType, desc: "Whether the token can still be used. An unknown, expired or already used " +
+		"token gives `false`, not an error, and leaves the account attributes null, so that a configuration can " +
+		"check it in a `precondition`, `postcondition` or `check` block."},
 	"account_id":      {typ: types.StringType, desc: "ID of the account the token belongs to."},
 	"full_name":       {typ: types.StringType, desc: "Full name of the account's owner."},
 	"email":           {typ: types.StringType, desc: "Email address of the account."},
 	"status":          {typ: types.StringType, desc: "Account status: `ENABLED` or `DISABLED`."},
-	"consent_granted": {typ: types.BoolType, desc: "Whether the owner granted consent to the terms; null when the API does not say."},
+	"consent_granted": {typ: types.BoolType, desc: "Whether the owner has accepted the terms; null when CleverMaps does not say."},
 	"anonymous":       {typ: types.BoolType, desc: "Whether the account is anonymous."},
-	"phone_number":    {typ: types.StringType, desc: "Phone number of the account, if any."},
-	"preferences": {desc: "The account's preferences.", nested: map[string]computedAttr{
+	"phone_number":    {typ: types.StringType, desc: "Phone number of the account; null when it has none."},
+	"preferences": {desc: "The account's preferences; null when CleverMaps returns none.", nested: map[string]computedAttr{
 		"language":                 {typ: types.StringType, desc: "Preferred language, such as `en`."},
 		"last_active_project":      {typ: types.StringType, desc: "ID of the project the account used last."},
 		"last_active_organization": {typ: types.StringType, desc: "ID of the organization the account used last."},
 		"send_newsletter":          {typ: types.BoolType, desc: "Whether the account receives the newsletter."},
 	}},
-	"onboarding": {desc: "Which onboarding intros and tips the account has already seen.", nested: map[string]computedAttr{
-		"intro_shown": {typ: types.ListType{ElemType: types.StringType}, desc: "Intros already shown."},
-		"tips_shown":  {typ: types.ListType{ElemType: types.StringType}, desc: "Tips already shown."},
+	"onboarding": {desc: "Which onboarding intros and tips the account has already seen; null when CleverMaps returns none.", nested: map[string]computedAttr{
+		"intro_shown": {typ: types.ListType{ElemType: types.StringType}, desc: "Intros already shown; empty when none."},
+		"tips_shown":  {typ: types.ListType{ElemType: types.StringType}, desc: "Tips already shown; empty when none."},
 	}},
 }
 

@@ -56,7 +56,7 @@ func BenchmarkResetTokenRead(b *testing.B) {
 	// Log as the provider does when Terraform starts it with no TF_LOG*
 	// variable set (see BenchmarkBatchResource).
 	clearLogEnv(b)
-	AlignFrameworkLogLevel()
+	AlignLogLevels()
 	ctx := tfsdklog.NewRootSDKLogger(b.Context(), tfsdklog.WithLevelFromEnv("TF_LOG_SDK"))
 
 	check := func(b *testing.B, what string, diags []*tfprotov6.Diagnostic, err error) {

@@ -3,12 +3,14 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -64,13 +66,14 @@ func newTestAPI(t *testing.T) *standin.Server {
 }
 
 // providerBlock configures the provider against api with fast retries, so
-// that fault tests do not sleep for the production defaults.
+// that fault tests do not sleep for the production defaults: two retries,
+// three tries in all.
 func providerBlock(api *standin.Server) string {
 	return fmt.Sprintf(`
 provider "clevermaps" {
   endpoint = %q
   retry = {
-    attempts     = 3
+    attempts     = 2
     min_delay_ms = 10
     max_delay_ms = 100
   }
@@ -222,5 +225,39 @@ resource "clevermaps_password_reset_request" "test" {
 	})
 	if n := len(api.Journal()); n != 0 {
 		t.Errorf("the API received %d request(s), want none", n)
+	}
+}
+
+// TestProvider_retryAttemptsCountsRetries checks that retry.attempts counts
+// retries after the first try, as hashicorp/http's does: against a token
+// check that always fails with 503, attempts = N sends N+1 requests, 0 sends
+// one, and leaving it out sends the default three retries after the first.
+func TestProvider_retryAttemptsCountsRetries(t *testing.T) {
+	for _, tc := range []struct {
+		attempts any // nil leaves it unset
+		want     int
+	}{{0, 1}, {2, 3}, {nil, defaultRetries + 1}} {
+		t.Run(fmt.Sprintf("attempts=%v", tc.attempts), func(t *testing.T) {
+			api := newTestAPI(t)
+			api.InjectFault(standin.EndpointVerifyToken, standin.Fault{Status: http.StatusServiceUnavailable})
+			retryType := tftypes.Object{AttributeTypes: map[string]tftypes.Type{
+				"attempts": tftypes.Number, "min_delay_ms": tftypes.Number, "max_delay_ms": tftypes.Number,
+			}}
+			ps := newProtocolServer(t, map[string]tftypes.Value{
+				"endpoint": str(api.URL()),
+				"retry": tftypes.NewValue(retryType, map[string]tftypes.Value{
+					"attempts":     tftypes.NewValue(tftypes.Number, tc.attempts),
+					"min_delay_ms": tftypes.NewValue(tftypes.Number, 1),
+					"max_delay_ms": tftypes.NewValue(tftypes.Number, 5),
+				}),
+			})
+			resp := ps.readDataSource(t, "clevermaps_reset_token", map[string]tftypes.Value{"token": str("tok-1")})
+			if !hasErrors(resp.Diagnostics) {
+				t.Errorf("a token check that always got 503 did not fail")
+			}
+			if got := api.Count(standin.EndpointVerifyToken); got != tc.want {
+				t.Errorf("the API received %d request(s), want %d", got, tc.want)
+			}
+		})
 	}
 }

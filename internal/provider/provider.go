@@ -91,16 +91,19 @@ func (p *clevermapsProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 				Validators: []validator.String{endpointValidator{}},
 			},
 			"request_timeout_ms": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("How long one request to the API may take, in milliseconds, from 1 to 600000. "+
-					"Each retry gets this time again. Defaults to %d.", client.DefaultTimeout.Milliseconds()),
+				MarkdownDescription: fmt.Sprintf("How long one request to the API may take, in milliseconds, from 1 to 600000, "+
+					"counted from when it is sent: time spent waiting for its turn under `requests_per_second` or "+
+					"`max_concurrent_requests` does not count. Each retry gets this time again. Defaults to %d.", client.DefaultTimeout.Milliseconds()),
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(1, 600_000)},
 			},
 			"retry": schema.SingleNestedAttribute{
 				MarkdownDescription: "When and how failed requests are tried again. Checking a token is retried after " +
-					"connection errors and after the answers 429, 502, 503 and 504. Sending a mail or setting a password " +
+					"connection errors and after the answers 502, 503 and 504. Sending a mail or setting a password " +
 					"is retried only when the server certainly did not act (the connection was refused, or it answered " +
-					"429, or 503 with `Retry-After`), so that nobody gets a mail twice. Unset attributes take their defaults.",
+					"503 with `Retry-After`), so that nobody gets a mail twice. A 429 answer (rate limiting) is not a " +
+					"failure and uses up no retry: the request waits for the pause the server asks for and is sent again, " +
+					"for as long as the operation's timeout allows. Unset attributes take their defaults.",
 				Optional: true,
 				Attributes: map[string]schema.Attribute{
 					"attempts": schema.Int64Attribute{
@@ -129,8 +132,10 @@ func (p *clevermapsProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 			},
 			"requests_per_second": schema.Float64Attribute{
 				MarkdownDescription: "The most requests per second that this provider block sends, shared by all its " +
-					"resources, data sources and actions, from 0 to 100000. Unset or `0` means no limit. With or without " +
-					"a limit, when the server answers 429 all requests wait for the pause it asks for.",
+					"resources, data sources and actions, from 0 to 100000. Unset or `0` (the default) means that the " +
+					"provider finds the pace itself: it sends without a limit until the server answers 429, then slows " +
+					"down to the rate the server accepts and speeds up again carefully. With or without a limit, when the " +
+					"server answers 429 all requests wait for the pause it asks for.",
 				Optional:   true,
 				Validators: []validator.Float64{float64validator.Between(0, 100_000)},
 			},

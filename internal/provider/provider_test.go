@@ -45,7 +45,7 @@ func testAccounts() []standin.Account {
 		{
 			ID: "acc-ada", FullName: "Ada Lovelace", Email: adaEmail, Status: "ENABLED",
 			ConsentGranted: &consent, PhoneNumber: "+44 20 7946 0000",
-			Preferences: &standin.Preferences{Language: "en", LastActiveProject: "proj-1", LastActiveOrganization: "org-1", SendNewsletter: true},
+			Preferences: &standin.Preferences{Language: "en", LastActiveProject: "p7w2n5c8d1f4g6hj", LastActiveOrganization: "o2b6e9k1m3s5u7wy", SendNewsletter: &consent},
 			Onboarding:  &standin.Onboarding{IntroShown: []string{"welcome"}, TipsShown: []string{"map", "filters"}},
 		},
 		{ID: "acc-grace", FullName: "Grace Hopper", Email: graceEmail, Status: "ENABLED"},
@@ -55,7 +55,10 @@ func testAccounts() []standin.Account {
 // newTestAPI starts a fresh stand-in of the CleverMaps API for one test.
 func newTestAPI(t *testing.T) *standin.Server {
 	t.Helper()
-	api := standin.NewServer(standin.Config{Accounts: testAccounts()})
+	// A tenant policy of at least 8 characters (the contract sets no
+	// minimum), so that tests can see the server refuse a password that
+	// plan-time validation (1 to 100) lets through.
+	api := standin.NewServer(standin.Config{Accounts: testAccounts(), PasswordMinLength: 8})
 	if _, err := api.Start("127.0.0.1:0"); err != nil {
 		t.Fatalf("starting the stand-in API: %v", err)
 	}

@@ -56,8 +56,8 @@ func TestAccResetTokenDataSource_valid(t *testing.T) {
 				statecheck.ExpectKnownValue(addr, tfjsonpath.New("phone_number"), knownvalue.StringExact("+44 20 7946 0000")),
 				statecheck.ExpectKnownValue(addr, tfjsonpath.New("preferences"), knownvalue.ObjectExact(map[string]knownvalue.Check{
 					"language":                 knownvalue.StringExact("en"),
-					"last_active_project":      knownvalue.StringExact("proj-1"),
-					"last_active_organization": knownvalue.StringExact("org-1"),
+					"last_active_project":      knownvalue.StringExact("p7w2n5c8d1f4g6hj"),
+					"last_active_organization": knownvalue.StringExact("o2b6e9k1m3s5u7wy"),
 					"send_newsletter":          knownvalue.Bool(true),
 				})),
 				statecheck.ExpectKnownValue(addr, tfjsonpath.New("onboarding").AtMapKey("tips_shown"),

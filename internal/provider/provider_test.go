@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
 )
 
@@ -106,6 +107,23 @@ type expectSomeRequests struct {
 func (e expectSomeRequests) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
 	if e.api.Count(e.ep) == 0 {
 		resp.Error = fmt.Errorf("the API received no %s request", e.ep)
+	}
+}
+
+// finishResetDirectly finishes a reset for adaEmail with token through the
+// API client, outside Terraform, and fails the test unless it succeeds and
+// sets the password. Tests use it to prove that a token is still usable.
+func finishResetDirectly(t *testing.T, api *standin.Server, token, password string) {
+	t.Helper()
+	c, err := client.New(client.Config{Endpoint: api.URL(), UserAgent: "terraform-provider-clevermaps/test", MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.FinishPasswordReset(t.Context(), token, client.FinishResetRequest{NewPassword: password}); err != nil {
+		t.Fatalf("the token no longer finishes a reset: %v", err)
+	}
+	if a, _ := api.Account(adaEmail); a.Password != password {
+		t.Fatalf("after the reset the password is %q, want %q", a.Password, password)
 	}
 }
 

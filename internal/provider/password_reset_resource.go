@@ -89,7 +89,7 @@ func (r *passwordResetResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Validators:          []validator.String{tokenValidator{}},
 			},
 			"new_password_wo": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("Write-only: the new password, 1 to %d characters, never stored. The server may demand more (its default policy is at least 8). Needed (or `new_password`) whenever the plan performs a reset; may be left out afterwards. Conflicts with `new_password`.", maxPasswordLength),
+				MarkdownDescription: fmt.Sprintf("Write-only: the new password, 1 to %d characters, never stored. The account's password policy on the server may demand more; a password it refuses fails the apply with the API's message. Needed (or `new_password`) whenever the plan performs a reset; may be left out afterwards. Conflicts with `new_password`.", maxPasswordLength),
 				Optional:            true,
 				Sensitive:           true,
 				WriteOnly:           true,

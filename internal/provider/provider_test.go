@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"regexp"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin/standintest"
 )
 
 // testAccProtoV6ProviderFactories runs the provider in-process for
@@ -59,7 +61,14 @@ func newTestAPI(t *testing.T) *standin.Server {
 	// A tenant policy of at least 8 characters (the contract sets no
 	// minimum), so that tests can see the server refuse a password that
 	// plan-time validation (1 to 100) lets through.
-	api := standin.NewServer(standin.Config{Accounts: testAccounts(), PasswordMinLength: 8})
+	api := standin.NewServer(standin.Config{
+		Accounts: testAccounts(), PasswordMinLength: 8,
+		// Every answer the provider gets is checked against the API
+		// contract, whether or not the test looks at it.
+		WrapHandler: func(h http.Handler) http.Handler {
+			return standintest.Handler(h, func(err error) { t.Errorf("stand-in answer outside the contract: %v", err) })
+		},
+	})
 	if _, err := api.Start("127.0.0.1:0"); err != nil {
 		t.Fatalf("starting the stand-in API: %v", err)
 	}

@@ -3,7 +3,9 @@ package standin
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin/standintest"
@@ -244,5 +246,59 @@ func TestContract_checkerCatchesViolations(t *testing.T) {
 		if err := standintest.CheckResponse(tt.op, tt.status, tt.header, []byte(tt.body), standintest.Options{}); !standintest.IsViolation(err) {
 			t.Errorf("%s: CheckResponse = %v, want a violation", tt.name, err)
 		}
+	}
+}
+
+// TestContract_handlerChecksEveryAnswer shows that standintest.Handler, which
+// the provider's acceptance tests wrap around the stand-in, reports an answer
+// outside the contract and lets injected faults pass.
+func TestContract_handlerChecksEveryAnswer(t *testing.T) {
+	var mu sync.Mutex
+	var reported []error
+	report := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		reported = append(reported, err)
+	}
+	bad := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("fault") != "" {
+			w.Header().Set(FaultHeader, "injected")
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"id":"a","fullName":"A","email":"a@x","preferences":{"lastActiveProject":""}}`))
+	})
+	ts := httptest.NewServer(standintest.Handler(bad, report))
+	defer ts.Close()
+	for _, q := range []string{"", "?fault=1"} {
+		resp, err := http.Get(ts.URL + "/rest/accounts/passwordReset/tok" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reported) != 1 || !standintest.IsViolation(reported[0]) {
+		t.Fatalf("reported %v, want one violation (the unmarked answer)", reported)
+	}
+
+	// The real stand-in, wrapped the same way, answers within the contract.
+	reported = nil
+	mu.Unlock()
+	s := NewServer(Config{Accounts: DefaultAccounts(), WrapHandler: func(h http.Handler) http.Handler {
+		return standintest.Handler(h, report)
+	}})
+	base, err := s.Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	token := requestToken(t, s, base, adaEmail)
+	call(t, http.MethodGet, tokenURL(base, token), "")
+	call(t, http.MethodPost, tokenURL(base, token), `{"newPassword":"x"}`)
+	call(t, http.MethodPost, base+"/accounts/passwordReset", `{"email":"nobody@example.com"}`)
+	mu.Lock()
+	if len(reported) != 0 {
+		t.Errorf("the stand-in's own answers were reported: %v", reported)
 	}
 }

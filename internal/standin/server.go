@@ -78,6 +78,10 @@ type Config struct {
 	// connection or a client that went away). It is never given the path or
 	// the body, which carry tokens and passwords.
 	RequestLogger func(method string, ep Endpoint, status int)
+	// WrapHandler, when set, wraps the handler that Start serves, so that a
+	// test can observe every answer on the wire (standintest.Handler checks
+	// them against the contract).
+	WrapHandler func(http.Handler) http.Handler
 }
 
 // Mail is a password-reset mail the stand-in "sent".
@@ -299,8 +303,12 @@ func (s *Server) Start(addr string) (baseURL string, err error) {
 	}
 	// Cancelling the base context ends injected delays when the server closes.
 	ctx, cancel := context.WithCancel(context.Background())
+	var handler http.Handler = s
+	if s.cfg.WrapHandler != nil {
+		handler = s.cfg.WrapHandler(s)
+	}
 	srv := &http.Server{
-		Handler:           s,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}

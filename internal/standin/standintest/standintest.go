@@ -270,3 +270,70 @@ func IsViolation(err error) bool {
 	var v *Violation
 	return errors.As(err, &v)
 }
+
+// Handler wraps h, a stand-in, and checks every API answer it writes with
+// CheckResponse, calling report with each violation. Tests that reach the
+// stand-in through a client they do not control (the provider under a CLI)
+// use it where Transport cannot be put in. Answers marked as injected faults,
+// hijacked (dropped) connections and the /_standin/ admin paths are not
+// checked.
+func Handler(h http.Handler, report func(error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/_standin/") || r.Method == http.MethodHead {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := &recorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		if rec.hijacked || rec.overflow || rec.header.Get(FaultHeader) != "" {
+			return
+		}
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		if err := CheckResponse(Classify(r.Method, r.URL.EscapedPath()), rec.status, rec.header, rec.body.Bytes(), Options{}); err != nil {
+			report(err)
+		}
+	})
+}
+
+// maxRecorded bounds what Handler keeps of a body; API answers are tiny.
+const maxRecorded = 1 << 20
+
+// recorder passes a response through while keeping its status, header and
+// body for the check.
+type recorder struct {
+	http.ResponseWriter
+	status   int
+	header   http.Header
+	body     bytes.Buffer
+	overflow bool
+	hijacked bool
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+		r.header = r.ResponseWriter.Header().Clone()
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	if r.status == 0 {
+		r.WriteHeader(http.StatusOK)
+	}
+	if r.body.Len()+len(p) > maxRecorded {
+		r.overflow = true
+	} else {
+		r.body.Write(p)
+	}
+	return r.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection, so that a
+// dropped-connection fault can still hijack it.
+func (r *recorder) Unwrap() http.ResponseWriter {
+	r.hijacked = true // Only Hijack and Flush go this way; a flushed answer is not checked either.
+	return r.ResponseWriter
+}

@@ -21,7 +21,7 @@ import (
 //
 // What the models do not say (error bodies, 415, case of email addresses, the
 // password policy beyond its maximum) is not in here: those are assumptions,
-// listed in DESIGN.md.
+// listed in DESIGN.md (section 7).
 
 // Kind is the JSON type of a contract field.
 type Kind int

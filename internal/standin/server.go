@@ -109,7 +109,7 @@ type Server struct {
 	cfg Config
 
 	mu       sync.Mutex
-	accounts map[string]*Account    // by lower-case email: assumed, see DESIGN.md (Assumptions)
+	accounts map[string]*Account    // by lower-case email: assumption A5 in DESIGN.md
 	tokens   map[string]*resetToken // by token
 	outbox   []Mail
 	journal  []Request
@@ -517,7 +517,7 @@ func (s *Server) handle(rt route, body []byte) answer {
 		a.header.Set("Allow", rt.allow)
 		return a
 	case (rt.ep == EndpointRequestReset || rt.ep == EndpointFinishReset) && !rt.json:
-		// Checked before anything else: the API declares application/json,
+		// Checked before the body is looked at: the API declares application/json,
 		// and a body of another type is not read, so nothing is done.
 		return errorAnswer(http.StatusUnsupportedMediaType, "Content-Type must be application/json")
 	case rt.ep == EndpointRequestReset:

@@ -217,7 +217,7 @@ func (a Account) Validate() error {
 		return &ContractError{Model: "seed account", Path: "password",
 			Problem: fmt.Sprintf("must be at most %d characters long, is %d", ContractPasswordMaxLength, n)}
 	}
-	data, err := json.Marshal(a.withDefaults().dto())
+	data, err := json.Marshal(a.withDefaults().dto()) //nolint:gosec // dto() has cleared the password: this is the form the API serves.
 	if err != nil {
 		return fmt.Errorf("account cannot be encoded: %w", err)
 	}

@@ -79,7 +79,8 @@ func (p *clevermapsProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 			"endpoint": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Base URL of the CleverMaps REST API, for example `%s` (production, the default) "+
 					"or `%s` (staging). May also be set with the `%s` environment variable. Must be an absolute "+
-					"`https://` or `http://` URL without credentials, query or fragment.",
+					"`https://` URL (or `http://` for this machine's loopback; see `allow_insecure_http`) without "+
+					"credentials, query or fragment.",
 					client.DefaultEndpoint, client.StagingEndpoint, EndpointEnvVar),
 				Optional:   true,
 				Validators: []validator.String{endpointValidator{}},

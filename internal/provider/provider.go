@@ -62,6 +62,7 @@ type providerModel struct {
 	RequestsPerSecond     types.Float64 `tfsdk:"requests_per_second"`
 	Burst                 types.Int64   `tfsdk:"burst"`
 	MaxConcurrentRequests types.Int64   `tfsdk:"max_concurrent_requests"`
+	AllowInsecureHTTP     types.Bool    `tfsdk:"allow_insecure_http"`
 }
 
 type retryModel struct {
@@ -84,11 +85,18 @@ func (p *clevermapsProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 		Attributes: map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Base URL of the CleverMaps REST API. Defaults to the `%s` environment "+
-					"variable, or else to the production API, `%s`; the staging API is `%s`. Must be an `https://` or "+
-					"`http://` URL without user name, password, query or fragment.",
+					"variable, or else to the production API, `%s`; the staging API is `%s`. Must be an `https://` URL "+
+					"(or `http://` on this machine's loopback; see `allow_insecure_http`) without user name, password, "+
+					"query or fragment.",
 					EndpointEnvVar, client.DefaultEndpoint, client.StagingEndpoint),
 				Optional:   true,
 				Validators: []validator.String{endpointValidator{}},
+			},
+			allowInsecureHTTPAttr: schema.BoolAttribute{
+				MarkdownDescription: "Accept a plain `http://` endpoint on a host other than this machine's loopback " +
+					"(`localhost`, `127.0.0.0/8`, `::1`). Without it such an endpoint is refused, because reset tokens " +
+					"(in the URL) and new passwords (in the body) would cross the network unencrypted. Defaults to `false`.",
+				Optional: true,
 			},
 			"request_timeout_ms": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How long one request to the API may take, in milliseconds, from 1 to 600000, "+
@@ -178,6 +186,10 @@ func (p *clevermapsProvider) Configure(ctx context.Context, req provider.Configu
 	if _, err := client.ParseEndpoint(endpoint); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Invalid CleverMaps endpoint",
 			fmt.Sprintf("The endpoint from %s is not usable: %s.", source, err))
+		return
+	}
+	if msg := insecureEndpointProblem(endpoint, source, cfg.AllowInsecureHTTP.ValueBool()); msg != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Plain HTTP endpoint refused", msg)
 		return
 	}
 

@@ -192,7 +192,8 @@ func (r *passwordResetRequestResource) ModifyPlan(ctx context.Context, req resou
 func triggersReplace(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
 	adopted, diags := req.Private.GetKey(ctx, adoptedKey)
 	resp.Diagnostics.Append(diags...)
-	resp.RequiresReplace = !(req.StateValue.IsNull() && len(adopted) > 0)
+	firstOnAdopted := req.StateValue.IsNull() && len(adopted) > 0
+	resp.RequiresReplace = !firstOnAdopted
 }
 
 // ImportState adopts a mail that was sent outside Terraform, without sending

@@ -203,13 +203,13 @@ terraform {
 }
 `
 
-func resendAfterConfig(api *standin.Server, email, resendAfter string) string {
+func resendAfterConfig(api *standin.Server, resendAfter string) string {
 	return providerBlock(api) + fmt.Sprintf(`
 resource "clevermaps_password_reset_request" "test" {
   email        = %q
   resend_after = %q
 }
-`, email, resendAfter)
+`, adaEmail, resendAfter)
 }
 
 // TestAccPasswordResetRequest_resendAfter walks a request through resend_after:
@@ -224,7 +224,7 @@ func TestAccPasswordResetRequest_resendAfter(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: resendAfterConfig(api, adaEmail, "1h"),
+				Config: resendAfterConfig(api, "1h"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectRequests{api, standin.EndpointRequestReset, 1},
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("resend_after"), knownvalue.StringExact("1h")),
@@ -236,7 +236,7 @@ func TestAccPasswordResetRequest_resendAfter(t *testing.T) {
 			},
 			{
 				// Not due for an hour: nothing to do.
-				Config:            resendAfterConfig(api, adaEmail, "1h"),
+				Config:            resendAfterConfig(api, "1h"),
 				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 1}},
 			},
@@ -244,7 +244,7 @@ func TestAccPasswordResetRequest_resendAfter(t *testing.T) {
 				// requested_at has whole seconds, so after 1.1 s a second
 				// has certainly passed since it.
 				PreConfig: func() { time.Sleep(1100 * time.Millisecond) },
-				Config:    resendAfterConfig(api, adaEmail, "1s"),
+				Config:    resendAfterConfig(api, "1s"),
 				// A second later the new mail is due again.
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -264,7 +264,7 @@ func TestAccPasswordResetRequest_resendAfter(t *testing.T) {
 			{
 				// A longer interval is recorded in place; the mail just sent
 				// is not due.
-				Config: resendAfterConfig(api, adaEmail, "168h"),
+				Config: resendAfterConfig(api, "168h"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -444,7 +444,7 @@ func TestAccPasswordResetRequest_importBlock(t *testing.T) {
 				Check: func(s *terraform.State) error {
 					got, err := time.Parse(time.RFC3339, s.RootModule().Resources[addr].Primary.Attributes["requested_at"])
 					if err != nil || got.Before(before) || got.After(time.Now()) {
-						return fmt.Errorf("requested_at %v (%v), want the time of the import", got, err)
+						return fmt.Errorf("requested_at %v, want the time of the import: %w", got, err)
 					}
 					return nil
 				},

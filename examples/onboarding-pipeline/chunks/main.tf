@@ -11,20 +11,21 @@ terraform {
   }
 }
 
-variable "emails" {
-  description = "Every address of the wave."
-  type        = list(string)
-}
-
 locals {
+  # Every address of the wave, as a JSON array written by the pipeline. A
+  # file read with jsondecode is much cheaper for the CLI than an input
+  # variable with tens of thousands of elements.
+  emails = jsondecode(file("${path.module}/emails.json"))
+
   # Never change this for a wave that has been applied: addresses would move
   # to other resources, and a resource mails every address it has not mailed
   # itself. Choose it so that each resource holds well under its limit even
-  # when the wave grows: 64 resources of about 1,600 addresses for 100,000.
-  chunk_count = 64
+  # when the wave grows: 100 resources of about 1,000 addresses each for a
+  # wave of 100,000.
+  chunk_count = 100
 
   chunks = {
-    for email in var.emails :
+    for email in local.emails :
     format("%02d", parseint(substr(sha256(lower(email)), 0, 8), 16) % local.chunk_count) => email...
   }
 }

@@ -106,7 +106,13 @@ const howToRead = `## How to read this
   warm-up apply of every variant at N=5.
 - **floor** is N ` + "`terraform_data`" + ` resources with the same ` + "`for_each`" + ` and no HTTP at all: what the CLI itself costs
   for N resources. **x floor(N)** divides a median by the floor's median at the same N; there is no floor for
-  N=500 and N=10,000.
+  the other sizes (300, 500, 10,000, 100,000), so their targets compare with floor(1,000) or with a physical limit.
+- **Rate-limited rows**: ` + "`batch-rl`" + ` runs against a stand-in limited to 50 requests per second with the
+  provider set to the same rate; ` + "`batch-rl-auto`" + ` against 50 per second with a burst of 5 and the provider at
+  its defaults, so that it has to adapt to the 429 answers. **Latency row**: the stand-in takes 100 ms per request,
+  everything at its defaults; its target compares with N x latency / concurrency, the fastest any client holding
+  to the batch's default concurrency of 8 could be. **Chunked row**: 100,000 addresses in 64 resources, chosen
+  by a hash of the address, then a no-change plan and a plan after adding one address, each timed (one run).
 - **Provider peak RSS** is the largest VmHWM of any ` + "`terraform-provider-*`" + ` process the CLI started during the apply
   (it starts a provider more than once per apply), sampled from ` + "`/proc`" + ` every 50 ms. **CLI peak RSS** is the
   CLI's own VmHWM. Variants without a provider process show "-".
@@ -203,25 +209,21 @@ func (rep *report) findings() string {
 	b.WriteString("- **hashicorp/http 1.2.0** is the newest version the module proxy serves (2020, protocol 5, SDKv2). It " +
 		"reads the token URL like the `clevermaps_reset_token` data source does, but returns the raw body and fails on any " +
 		"non-200 status instead of reporting `valid = false`.\n")
-	if r := lookup(rep.Results, batchLimitedVariant.ID, rateLimitedN); r != nil && len(r.Samples) > 0 {
-		rejected := 0
-		for _, s := range r.Samples {
-			rejected += s.Rejected
+	for _, v := range []*variant{batchLimitedVariant, batchAdaptiveVariant} {
+		if line := rateFinding(largest(rep.Results, v.ID)); line != "" {
+			b.WriteString("- " + line + "\n")
 		}
-		f := medianOf(r.Samples, func(s sample) time.Duration { return s.FirstRequest })
-		l := medianOf(r.Samples, func(s sample) time.Duration { return s.LastRequest })
-		w := medianOf(r.Samples, func(s sample) time.Duration { return s.Apply.Wall })
-		fmt.Fprintf(&b, "- **Rate-limited batch**: the stand-in allows %d requests per second (a bucket of %d, 429 with "+
-			"Retry-After past it) and the provider is set to `requests_per_second = %d` with the default burst of 1, so "+
-			"sending %d requests takes at least %s. Over %d runs the stand-in refused %d requests with 429. Of the median "+
-			"apply of %s, %s passed before the first request (planning), %s between the first and the last (the pacing), "+
-			"and %s after the last (recording the result).\n",
-			rateLimit, rateLimit, rateLimit, rateLimitedN, formatSeconds(time.Duration(float64(rateLimitedN-1)/rateLimit*float64(time.Second))),
-			len(r.Samples), rejected, formatSeconds(w), formatSeconds(f), formatSeconds(l-f), formatSeconds(w-l))
+	}
+	if line := latencyFinding(largest(rep.Results, batchLatencyVariant.ID)); line != "" {
+		b.WriteString("- " + line + "\n")
+	}
+	if line := chunksFinding(largest(rep.Results, chunksVariant.ID)); line != "" {
+		b.WriteString("- " + line + "\n")
 	}
 	b.WriteString("- **Batch resource configuration**: `emails = local.emails`, the list of addresses as written. " +
 		"`emails` is a list attribute, so wrapping it in `toset()` (as the `for_each` variants must) would only add " +
-		"OpenTofu's cost of building a set.\n")
+		"OpenTofu's cost of building a set. Every batch configuration sets `max_new_emails = 0`: the mass-mail guard " +
+		"(default 500 new addresses per plan) would refuse the larger runs at plan time, and it changes nothing else.\n")
 	if line := rep.batchCost(); line != "" {
 		b.WriteString("- " + line + "\n")
 	}
@@ -230,6 +232,73 @@ func (rep *report) findings() string {
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// rateFinding says where the time of a rate-limited batch went and how
+// many requests the stand-in refused.
+func rateFinding(r *caseResult) string {
+	if r == nil || len(r.Samples) == 0 {
+		return ""
+	}
+	v, n := r.Case.V, r.Case.N
+	_, _, rejected := runHealth(r)
+	f := medianOf(r.Samples, func(s sample) time.Duration { return s.FirstRequest })
+	l := medianOf(r.Samples, func(s sample) time.Duration { return s.LastRequest })
+	w := medianOf(r.Samples, func(s sample) time.Duration { return s.Apply.Wall })
+	burst := v.RateBurst
+	if burst == 0 {
+		burst = int(v.RateLimit) // the stand-in's default
+	}
+	how := fmt.Sprintf("the provider is set to `requests_per_second = %g` with the default burst of 1", v.RateLimit)
+	if v == batchAdaptiveVariant {
+		how = "the provider is at its defaults (no `requests_per_second`), so it has to find the pace from the 429 answers and their Retry-After"
+	}
+	return fmt.Sprintf("**Rate-limited batch, %s**: the stand-in allows %g requests per second (a bucket of %d, 429 with "+
+		"Retry-After past it) and %s, so sending %d requests takes at least %s. Over %d run(s) the stand-in refused %d "+
+		"requests with 429 (each retried; the traffic check counts only the 201s as sends). Of the median apply of %s, %s "+
+		"passed before the first request (planning), %s between the first and the last (the pacing), and %s after the last "+
+		"(recording the result).",
+		v.ID, v.RateLimit, burst, how, n, formatSeconds(perSecond(n-1, v.RateLimit)), len(r.Samples), rejected,
+		formatSeconds(w), formatSeconds(f), formatSeconds(l-f), formatSeconds(w-l))
+}
+
+// latencyFinding compares the latency variant with its physical limit.
+func latencyFinding(r *caseResult) string {
+	if r == nil || len(r.Samples) == 0 {
+		return ""
+	}
+	v, n := r.Case.V, r.Case.N
+	limit := time.Duration(int64(n) * int64(v.Latency) / defaultBatchConcurrency)
+	f := medianOf(r.Samples, func(s sample) time.Duration { return s.FirstRequest })
+	l := medianOf(r.Samples, func(s sample) time.Duration { return s.LastRequest })
+	w := medianOf(r.Samples, func(s sample) time.Duration { return s.Apply.Wall })
+	return fmt.Sprintf("**Batch at server latency**: the stand-in waits %s before it acts on every request; provider and "+
+		"resource are at their defaults (batch `concurrency` %d, which the state check confirms, under the provider's "+
+		"`max_concurrent_requests` of 16), so %d requests cannot take less than N x latency / concurrency = %s. Of the "+
+		"median apply of %s, %s passed before the first request, %s between the first and the last request (%.2fx the "+
+		"limit; the last request's own %s is inside that span only up to its arrival), and %s after the last.",
+		v.Latency, defaultBatchConcurrency, n, formatSeconds(limit), formatSeconds(w), formatSeconds(f),
+		formatSeconds(l-f), float64(l-f)/float64(limit), v.Latency, formatSeconds(w-l))
+}
+
+// chunksFinding describes the chunked wave.
+func chunksFinding(r *caseResult) string {
+	if r == nil || len(r.Samples) == 0 {
+		return ""
+	}
+	line := fmt.Sprintf("**Chunked wave** (`examples/onboarding-pipeline/chunks`): %s addresses spread over %d "+
+		"`clevermaps_password_reset_requests` resources by `sha256(lower(email))`, about %d each, in one run. After the "+
+		"apply, a `plan` of the unchanged configuration must say \"No changes.\" and send nothing, and a `plan` of the "+
+		"configuration with one more address (an existing account) must say %q, show that address, and send nothing: "+
+		"only that address's chunk changes.", thousands(r.Case.N), chunkCount, r.Case.N/chunkCount, addOneSummary)
+	for _, s := range r.Samples {
+		if s.AddPlan != nil {
+			line += fmt.Sprintf(" Measured: the no-change plan said %q with %d requests; the plan after adding one said %q with %d requests.",
+				s.PlanSummary, countAll(s.PlanRequests), s.AddPlanSummary, countAll(s.AddPlanRequests))
+			break
+		}
+	}
+	return line
 }
 
 // restapiProbe reports the plan run after a restapi apply, if one ran.

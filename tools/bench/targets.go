@@ -245,20 +245,23 @@ func chunkTargets(r *caseResult, floor1k time.Duration) []target {
 
 	judgePlan := func(t *target, plans []*cliRun, ok func(s sample) bool) {
 		var walls []time.Duration
-		good := true
+		good, cut := true, false
 		for i, s := range r.Samples {
 			if p := plans[i]; p != nil {
 				walls = append(walls, p.Wall)
+				cut = cut || p.CutOff
 				good = good && !p.CutOff && ok(s)
 			}
 		}
 		if len(walls) == 0 {
-			t.Measured = "not run: the apply did not succeed"
+			t.Measured = "not run: the apply or the plan before it did not succeed"
 			return
 		}
 		m := summarize(walls).Median
 		t.Measured = formatSeconds(m)
-		if !good {
+		if cut {
+			t.Measured = "cut off after " + formatSeconds(m) + " (did not finish)"
+		} else if !good {
 			t.Measured += "; the plan did not do what it must (see the run's problems)"
 		}
 		if x, ok := ratio(m, floor1k); ok {

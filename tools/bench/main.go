@@ -211,8 +211,8 @@ func planCases(o options) []benchCase {
 		return cases
 	}
 	add(100, o.repeats, perResource...)
-	add(rateLimitedN, o.repeats-1, batchLimitedVariant)
 	add(adaptiveN, o.repeats-1, batchAdaptiveVariant)
+	add(rateLimitedN, o.repeats-1, batchLimitedVariant)
 	// At N=1,000 the variants the targets compare get one repeat more than
 	// the peers, whose managed-resource applies cost as much as the floor.
 	add(1000, o.repeats-1, floorVariant, requestVariant, batchVariant, batchLatencyVariant)

@@ -291,12 +291,12 @@ func chunksFinding(r *caseResult) string {
 	line := fmt.Sprintf("**Chunked wave** (`examples/onboarding-pipeline/chunks`): %s addresses spread over %d "+
 		"`clevermaps_password_reset_requests` resources by `sha256(lower(email))`, about %d each, in one run. After the "+
 		"apply, a `plan` of the unchanged configuration must say \"No changes.\" and send nothing, and a `plan` of the "+
-		"configuration with one more address (an existing account) must say %q, show that address, and send nothing: "+
-		"only that address's chunk changes.", thousands(r.Case.N), chunkCount, r.Case.N/chunkCount, addOneSummary)
+		"configuration with one more address (an existing account) must say %q, list that address alone in "+
+		"`to_mail`, and send nothing: only that address's chunk changes.", thousands(r.Case.N), chunkCount, r.Case.N/chunkCount, addOneSummary)
 	for _, s := range r.Samples {
 		if s.AddPlan != nil {
-			line += fmt.Sprintf(" Measured: the no-change plan said %q with %d requests; the plan after adding one said %q with %d requests.",
-				s.PlanSummary, countAll(s.PlanRequests), s.AddPlanSummary, countAll(s.AddPlanRequests))
+			line += fmt.Sprintf(" Measured: the no-change plan said %q with %d requests; the plan after adding one said %q, to_mail %q, with %d requests.",
+				s.PlanSummary, countAll(s.PlanRequests), s.AddPlanSummary, s.AddPlanToMail, countAll(s.AddPlanRequests))
 			break
 		}
 	}

@@ -111,6 +111,7 @@ type sample struct {
 	AddPlan         *cliRun
 	AddPlanRequests map[string]int
 	AddPlanSummary  string
+	AddPlanToMail   []string // the addresses its diff adds to to_mail
 	Problems        []string // mismatches and failures; any makes the bench fail
 	Notes           []string // what stopped a run short without being a failure
 }
@@ -274,8 +275,9 @@ func (e *benchEnv) planAddOne(ctx context.Context, c benchCase, dir string, st *
 		s.Problems = append(s.Problems, fmt.Sprintf("the plan after adding one address exited with %d and said %q, want exit 2 and %q:\n%s",
 			plan.ExitCode, s.AddPlanSummary, addOneSummary, indent(tail(logPath, 25))))
 	}
-	if b, err := os.ReadFile(logPath); err == nil && !strings.Contains(string(b), hclString(in.Emails[c.N])) { //nolint:gosec // A log in the harness's own temporary directory.
-		s.Problems = append(s.Problems, fmt.Sprintf("the plan after adding one address does not show the added address %s", in.Emails[c.N]))
+	s.AddPlanToMail = plannedToMail(logPath)
+	if added := s.AddPlanToMail; len(added) != 1 || added[0] != in.Emails[c.N] {
+		s.Problems = append(s.Problems, fmt.Sprintf("the plan after adding one address adds %q to to_mail, want exactly [%q]", added, in.Emails[c.N]))
 	}
 	if len(after) != j0 {
 		s.Problems = append(s.Problems, fmt.Sprintf("the plan after adding one address sent %d API requests, want 0", len(after)-j0))
@@ -351,4 +353,29 @@ func planSummary(logPath string) string {
 		}
 	}
 	return ""
+}
+
+// plannedToMail returns the addresses a plan's rendered diff adds to the
+// to_mail attributes of the batch resources (the "+" lines of every to_mail
+// list), in order: what the plan says the apply will mail.
+func plannedToMail(logPath string) []string {
+	b, err := os.ReadFile(logPath) //nolint:gosec // A log in the harness's own temporary directory.
+	if err != nil {
+		return nil
+	}
+	var added []string
+	in := false
+	for line := range strings.SplitSeq(string(b), "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case !in:
+			f := strings.Fields(t)
+			in = len(f) >= 3 && (f[0] == "~" || f[0] == "+") && f[1] == "to_mail" && strings.HasSuffix(t, "[")
+		case strings.HasPrefix(t, "]"):
+			in = false
+		case strings.HasPrefix(t, "+ "):
+			added = append(added, strings.Trim(strings.TrimSuffix(strings.TrimPrefix(t, "+ "), ","), `"`))
+		}
+	}
+	return added
 }

@@ -226,7 +226,7 @@ func chunkTargets(r *caseResult, floor1k time.Duration) []target {
 	n := thousands(r.Case.N)
 	apply := target{Name: fmt.Sprintf("chunked batch N=%s (%d resources): the apply mails every address exactly once", n, chunkCount)}
 	noChange := target{Name: fmt.Sprintf("chunked batch N=%s: no-change plan faster than floor(1,000), 0 requests", n)}
-	addOne := target{Name: fmt.Sprintf("chunked batch N=%s: plan after adding one address says 1 to change, sends 0 requests, faster than floor(1,000)", n)}
+	addOne := target{Name: fmt.Sprintf("chunked batch N=%s: plan after adding one address says 1 to change, plans to mail that address alone, sends 0 requests, faster than floor(1,000)", n)}
 	if len(r.Samples) == 0 {
 		return []target{apply, noChange, addOne}
 	}
@@ -278,7 +278,7 @@ func chunkTargets(r *caseResult, floor1k time.Duration) []target {
 	}
 	judgePlan(&noChange, plans, func(s sample) bool { return s.Plan.ExitCode == 0 && countAll(s.PlanRequests) == 0 })
 	judgePlan(&addOne, addPlans, func(s sample) bool {
-		return s.AddPlan.ExitCode == 2 && s.AddPlanSummary == addOneSummary && countAll(s.AddPlanRequests) == 0
+		return s.AddPlan.ExitCode == 2 && s.AddPlanSummary == addOneSummary && len(s.AddPlanToMail) == 1 && countAll(s.AddPlanRequests) == 0
 	})
 	return []target{apply, noChange, addOne}
 }

@@ -16,14 +16,30 @@ import (
 // benchEnv is what every run shares: binaries, the CLI configuration and the
 // addresses the stand-in knows.
 type benchEnv struct {
-	tofu         string
-	limit        time.Duration // the longest one CLI run may take, unless its case says less
-	standinBin   string
-	accountsFile string
-	workDir      string
-	cliEnv       []string
-	emails       []string
-	keep         bool
+	tofu       string
+	limit      time.Duration // the longest one CLI run may take, unless its case says less
+	standinBin string
+	accounts   []accountsFile // by n, ascending
+	workDir    string
+	cliEnv     []string
+	emails     []string
+	keep       bool
+}
+
+// accountsFile is a stand-in seed file with the first n addresses.
+type accountsFile struct {
+	n    int
+	path string
+}
+
+// accountsFor returns the smallest accounts file with at least n addresses.
+func (e *benchEnv) accountsFor(n int) (string, error) {
+	for _, a := range e.accounts {
+		if a.n >= n {
+			return a.path, nil
+		}
+	}
+	return "", fmt.Errorf("no accounts file holds %d addresses", n)
 }
 
 // cliRun is one timed CLI invocation.
@@ -127,7 +143,15 @@ func (e *benchEnv) runCase(ctx context.Context, c benchCase, limit time.Duration
 	if !e.keep {
 		defer os.RemoveAll(dir)
 	}
-	st, err := startStandin(e.standinBin, dir, e.accountsFile, v)
+	need := n
+	if c.Plan == planNoChangeAddOne {
+		need++
+	}
+	accounts, err := e.accountsFor(need)
+	if err != nil {
+		return s, err
+	}
+	st, err := startStandin(e.standinBin, dir, accounts, v)
 	if err != nil {
 		return s, err
 	}

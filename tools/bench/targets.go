@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// target is one of the goals from issue 5, judged on medians of one run.
+// target is one of the goals from issues 5, 10 and 13, judged on medians of
+// one run.
 type target struct {
 	Name     string
 	Measured string
@@ -24,11 +25,12 @@ func (t target) status() string {
 
 func judged(ok bool) *bool { return &ok }
 
-// rateLimitedN and rateLimit are the size and server limit of the
-// rate-limited target.
+// The sizes of the full run's cases that have a target of their own; the
+// targets read N (and the server's limit or latency) from the case.
 const (
+	// rateLimitedN is the size of the rate-limited run with
+	// requests_per_second set to the server's limit.
 	rateLimitedN = 500
-	rateLimit    = 50
 	// adaptiveN is the size of the rate-limited run without
 	// requests_per_second (issue 10, case 4).
 	adaptiveN = 300

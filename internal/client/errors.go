@@ -13,8 +13,9 @@ var (
 	// that is unknown, expired or already used.
 	ErrNotFound = errors.New("not found")
 
-	// ErrRateLimited reports a 429 Too Many Requests that outlasted the
-	// retries: the server refused the call without acting on it.
+	// ErrRateLimited reports that the server kept answering 429 Too Many
+	// Requests until the call's deadline: it refused the call without acting
+	// on it.
 	ErrRateLimited = errors.New("rate limited")
 
 	// ErrPasswordRejected reports a 400 from the finish-reset call: the new

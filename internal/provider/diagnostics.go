@@ -28,8 +28,10 @@ func commonFailure(err error) (summary, detail string, ok bool) {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "CleverMaps API call timed out", fmt.Sprintf("%s. Raise the operation's timeout or the provider's request_timeout_ms if the API is slow.", err), true
 	case errors.Is(err, client.ErrRateLimited):
-		return "CleverMaps API is rate limiting", fmt.Sprintf("The API kept answering 429 Too Many Requests%s, so the call was given up; the server did not act on it. "+
-			"Apply again later, or lower requests_per_second in the provider block.", afterAttempts(err)), true
+		return "CleverMaps API is rate limiting", fmt.Sprintf("The API kept answering 429 Too Many Requests%s until the operation's timeout, so the call was given up; the server did not act on it. "+
+			"Apply again later, or raise the operation's timeout.", afterAttempts(err)), true
+	case errors.Is(err, client.ErrNotSent):
+		return "CleverMaps API call not sent", fmt.Sprintf("%s. The API did not act on it, so applying again is safe.", err), true
 	}
 	return "", "", false
 }

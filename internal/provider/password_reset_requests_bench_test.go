@@ -30,7 +30,7 @@ func benchmarkBatchResource(b *testing.B, n int) {
 	emails := make([]tftypes.Value, n)
 	for i := range n {
 		email := fmt.Sprintf("user%05d@example.com", i)
-		accounts[i] = standin.Account{ID: fmt.Sprintf("acc-%d", i), Email: email, Status: "ENABLED"}
+		accounts[i] = standin.Account{ID: fmt.Sprintf("acc-%d", i), Email: email, FullName: email, Status: "ENABLED"}
 		emails[i] = tftypes.NewValue(tftypes.String, email)
 	}
 	api := standin.NewServer(standin.Config{Accounts: accounts})

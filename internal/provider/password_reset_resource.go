@@ -296,7 +296,7 @@ func performReset(ctx context.Context, c *client.Client, in resetInput, diags *d
 			msg = "the password does not meet the requirements"
 		}
 		diags.AddAttributeError(in.passwordPath, "New password rejected",
-			fmt.Sprintf("The CleverMaps API rejected the new password: %s. The token was not used up; choose a password that meets the requirements and apply again.", msg))
+			fmt.Sprintf("The CleverMaps API rejected the new password: %s. A refused password normally leaves the token usable; choose a password that meets the requirements and apply again (if the token is refused then, request a new reset mail).", msg))
 	case errors.Is(err, client.ErrOutcomeUnknown):
 		diags.AddAttributeError(in.tokenPath, "Unknown whether the password was changed",
 			fmt.Sprintf("Finishing the password reset failed in a way that leaves open whether the server set the new password, "+

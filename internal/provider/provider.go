@@ -62,6 +62,7 @@ type providerModel struct {
 	RequestsPerSecond     types.Float64 `tfsdk:"requests_per_second"`
 	Burst                 types.Int64   `tfsdk:"burst"`
 	MaxConcurrentRequests types.Int64   `tfsdk:"max_concurrent_requests"`
+	AllowInsecureHTTP     types.Bool    `tfsdk:"allow_insecure_http"`
 }
 
 type retryModel struct {
@@ -84,23 +85,33 @@ func (p *clevermapsProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 		Attributes: map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Base URL of the CleverMaps REST API. Defaults to the `%s` environment "+
-					"variable, or else to the production API, `%s`; the staging API is `%s`. Must be an `https://` or "+
-					"`http://` URL without user name, password, query or fragment.",
+					"variable, or else to the production API, `%s`; the staging API is `%s`. Must be an `https://` URL "+
+					"(or `http://` on this machine's loopback; see `allow_insecure_http`) without user name, password, "+
+					"query or fragment.",
 					EndpointEnvVar, client.DefaultEndpoint, client.StagingEndpoint),
 				Optional:   true,
 				Validators: []validator.String{endpointValidator{}},
 			},
+			allowInsecureHTTPAttr: schema.BoolAttribute{
+				MarkdownDescription: "Accept a plain `http://` endpoint on a host other than this machine's loopback " +
+					"(`localhost`, `127.0.0.0/8`, `::1`). Without it such an endpoint is refused, because reset tokens " +
+					"(in the URL) and new passwords (in the body) would cross the network unencrypted. Defaults to `false`.",
+				Optional: true,
+			},
 			"request_timeout_ms": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("How long one request to the API may take, in milliseconds, from 1 to 600000. "+
-					"Each retry gets this time again. Defaults to %d.", client.DefaultTimeout.Milliseconds()),
+				MarkdownDescription: fmt.Sprintf("How long one request to the API may take, in milliseconds, from 1 to 600000, "+
+					"counted from when it is sent: time spent waiting for its turn under `requests_per_second` or "+
+					"`max_concurrent_requests` does not count. Each retry gets this time again. Defaults to %d.", client.DefaultTimeout.Milliseconds()),
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(1, 600_000)},
 			},
 			"retry": schema.SingleNestedAttribute{
 				MarkdownDescription: "When and how failed requests are tried again. Checking a token is retried after " +
-					"connection errors and after the answers 429, 502, 503 and 504. Sending a mail or setting a password " +
+					"connection errors and after the answers 502, 503 and 504. Sending a mail or setting a password " +
 					"is retried only when the server certainly did not act (the connection was refused, or it answered " +
-					"429, or 503 with `Retry-After`), so that nobody gets a mail twice. Unset attributes take their defaults.",
+					"503 with `Retry-After`), so that nobody gets a mail twice. A 429 answer (rate limiting) is not a " +
+					"failure and uses up no retry: the request waits for the pause the server asks for and is sent again, " +
+					"for as long as the operation's timeout allows. Unset attributes take their defaults.",
 				Optional: true,
 				Attributes: map[string]schema.Attribute{
 					"attempts": schema.Int64Attribute{
@@ -129,8 +140,10 @@ func (p *clevermapsProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 			},
 			"requests_per_second": schema.Float64Attribute{
 				MarkdownDescription: "The most requests per second that this provider block sends, shared by all its " +
-					"resources, data sources and actions, from 0 to 100000. Unset or `0` means no limit. With or without " +
-					"a limit, when the server answers 429 all requests wait for the pause it asks for.",
+					"resources, data sources and actions, from 0 to 100000. Unset or `0` (the default) means that the " +
+					"provider finds the pace itself: it sends without a limit until the server answers 429, then slows " +
+					"down to the rate the server accepts and speeds up again carefully. With or without a limit, when the " +
+					"server answers 429 all requests wait for the pause it asks for.",
 				Optional:   true,
 				Validators: []validator.Float64{float64validator.Between(0, 100_000)},
 			},
@@ -173,6 +186,10 @@ func (p *clevermapsProvider) Configure(ctx context.Context, req provider.Configu
 	if _, err := client.ParseEndpoint(endpoint); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Invalid CleverMaps endpoint",
 			fmt.Sprintf("The endpoint from %s is not usable: %s.", source, err))
+		return
+	}
+	if msg := insecureEndpointProblem(endpoint, source, cfg.AllowInsecureHTTP.ValueBool()); msg != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Plain HTTP endpoint refused", msg)
 		return
 	}
 

@@ -15,7 +15,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin/standintest"
 )
 
 // testAccProtoV6ProviderFactories runs the provider in-process for
@@ -47,7 +49,7 @@ func testAccounts() []standin.Account {
 		{
 			ID: "acc-ada", FullName: "Ada Lovelace", Email: adaEmail, Status: "ENABLED",
 			ConsentGranted: &consent, PhoneNumber: "+44 20 7946 0000",
-			Preferences: &standin.Preferences{Language: "en", LastActiveProject: "proj-1", LastActiveOrganization: "org-1", SendNewsletter: true},
+			Preferences: &standin.Preferences{Language: "en", LastActiveProject: "p7w2n5c8d1f4g6hj", LastActiveOrganization: "o2b6e9k1m3s5u7wy", SendNewsletter: &consent},
 			Onboarding:  &standin.Onboarding{IntroShown: []string{"welcome"}, TipsShown: []string{"map", "filters"}},
 		},
 		{ID: "acc-grace", FullName: "Grace Hopper", Email: graceEmail, Status: "ENABLED"},
@@ -57,7 +59,17 @@ func testAccounts() []standin.Account {
 // newTestAPI starts a fresh stand-in of the CleverMaps API for one test.
 func newTestAPI(t *testing.T) *standin.Server {
 	t.Helper()
-	api := standin.NewServer(standin.Config{Accounts: testAccounts()})
+	// A tenant policy of at least 8 characters (the contract sets no
+	// minimum), so that tests can see the server refuse a password that
+	// plan-time validation (1 to 100) lets through.
+	api := standin.NewServer(standin.Config{
+		Accounts: testAccounts(), PasswordMinLength: 8,
+		// Every answer the provider gets is checked against the API
+		// contract, whether or not the test looks at it.
+		WrapHandler: func(h http.Handler) http.Handler {
+			return standintest.Handler(h, func(err error) { t.Errorf("stand-in answer outside the contract: %v", err) })
+		},
+	})
 	if _, err := api.Start("127.0.0.1:0"); err != nil {
 		t.Fatalf("starting the stand-in API: %v", err)
 	}
@@ -106,6 +118,23 @@ type expectSomeRequests struct {
 func (e expectSomeRequests) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
 	if e.api.Count(e.ep) == 0 {
 		resp.Error = fmt.Errorf("the API received no %s request", e.ep)
+	}
+}
+
+// finishResetDirectly finishes a reset for adaEmail with token through the
+// API client, outside Terraform, and fails the test unless it succeeds and
+// sets the password. Tests use it to prove that a token is still usable.
+func finishResetDirectly(t *testing.T, api *standin.Server, token, password string) {
+	t.Helper()
+	c, err := client.New(client.Config{Endpoint: api.URL(), UserAgent: "terraform-provider-clevermaps/test", MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.FinishPasswordReset(t.Context(), token, client.FinishResetRequest{NewPassword: password}); err != nil {
+		t.Fatalf("the token no longer finishes a reset: %v", err)
+	}
+	if a, _ := api.Account(adaEmail); a.Password != password {
+		t.Fatalf("after the reset the password is %q, want %q", a.Password, password)
 	}
 }
 

@@ -63,7 +63,7 @@ func TestResetTokenRead(t *testing.T) {
 			"email": s(adaEmail), "status": s("ENABLED"), "consent_granted": b(true), "anonymous": b(false),
 			"phone_number": s("+44 20 7946 0000"),
 			"preferences": tftypes.NewValue(preferencesType, map[string]tftypes.Value{
-				"language": s("en"), "last_active_project": s("proj-1"), "last_active_organization": s("org-1"), "send_newsletter": b(true),
+				"language": s("en"), "last_active_project": s("p7w2n5c8d1f4g6hj"), "last_active_organization": s("o2b6e9k1m3s5u7wy"), "send_newsletter": b(true),
 			}),
 			"onboarding": tftypes.NewValue(onboardingType, map[string]tftypes.Value{
 				"intro_shown": list("welcome"), "tips_shown": list("map", "filters"),

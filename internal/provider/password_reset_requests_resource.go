@@ -140,8 +140,9 @@ func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.S
 			"emails": schema.ListAttribute{
 				MarkdownDescription: fmt.Sprintf("Email addresses of the CleverMaps accounts to mail, at most %d. "+
 					"Order and repeats do not matter, and addresses that differ only in case count as one. "+
-					"Reordering the list sends nothing. For larger waves, use one resource per chunk of addresses "+
-					"(see the onboarding guide).", maxBatchEmails),
+					"Reordering the list sends nothing. Plans of long lists are slow, because Terraform compares list "+
+					"elements pairwise: for larger waves, use one resource per chunk of about 1,000 addresses (see the "+
+					"guide \"Running onboarding waves from a pipeline\").", maxBatchEmails),
 				ElementType: types.StringType,
 				Required:    true,
 				Validators: []validator.List{
@@ -236,8 +237,10 @@ func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.S
 const (
 	// maxBatchEmails is the most addresses one resource takes: the CLIs
 	// compare list elements pairwise when they render a plan, which grows
-	// with the square of the list (see DESIGN.md).
-	maxBatchEmails = 100_000
+	// with the square of the list. 10,000 is the largest list this project
+	// has planned on two cores (tools/bench/results: a no-change plan of
+	// about 14 s and 800 MB); the guide shows how to spread larger waves.
+	maxBatchEmails = 10_000
 	// defaultMaxNewEmails is the default mass-mail guard.
 	defaultMaxNewEmails = 500
 )

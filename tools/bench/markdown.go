@@ -111,7 +111,7 @@ const howToRead = `## How to read this
   provider set to the same rate; ` + "`batch-rl-auto`" + ` against 50 per second with a burst of 5 and the provider at
   its defaults, so that it has to adapt to the 429 answers. **Latency row**: the stand-in takes 100 ms per request,
   everything at its defaults; its target compares with N x latency / concurrency, the fastest any client holding
-  to the batch's default concurrency of 8 could be. **Chunked row**: 100,000 addresses in 64 resources, chosen
+  to the batch's default concurrency of 8 could be. **Chunked row**: 100,000 addresses in 100 resources (about 1,000 each), chosen
   by a hash of the address, then a no-change plan and a plan after adding one address, each timed (one run).
 - **Provider peak RSS** is the largest VmHWM of any ` + "`terraform-provider-*`" + ` process the CLI started during the apply
   (it starts a provider more than once per apply), sampled from ` + "`/proc`" + ` every 50 ms. **CLI peak RSS** is the

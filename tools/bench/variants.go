@@ -326,7 +326,7 @@ const defaultBatchConcurrency = 8
 
 // chunkCount is the number of resources of the chunked variant, as in
 // examples/onboarding-pipeline/chunks.
-const chunkCount = 64
+const chunkCount = 100
 
 // maxNewEmailsOff turns off the batch resource's mass-mail guard (default
 // 500 new addresses per plan), which every bench configuration mails past

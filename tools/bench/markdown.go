@@ -65,15 +65,19 @@ func (rep *report) markdown() string {
 	b.WriteString(rep.cpuSection())
 	b.WriteString(rep.findings())
 
-	b.WriteString("## Go benchmarks of the client\n\n")
-	b.WriteString("`go test -bench . -benchmem -run '^$' ./internal/client/`, same machine and run, against an `httptest` server that answers at once " +
-		"(`internal/client/client_bench_test.go`). These time the client alone: encoding, retry and pacing wrappers, the loopback round trip and decoding.\n\n")
+	b.WriteString("## Go benchmarks\n\n")
+	b.WriteString("Same machine and run, each against an `httptest` server that answers at once. " +
+		"`go test -bench . -benchmem -run '^$' ./internal/client/` (`internal/client/client_bench_test.go`) times the client alone: " +
+		"encoding, retry and pacing wrappers, the loopback round trip and decoding. " +
+		"`go test -bench '^BenchmarkResetTokenRead$' -benchmem -run '^$' ./internal/provider/` times the provider's side of one " +
+		"`data \"clevermaps_reset_token\"` over the plugin protocol, in-process: validating its configuration, and reading it " +
+		"(decoding, the framework, the client, building the state).\n\n")
 	if rep.GoBench == "" {
 		b.WriteString("Not run (`-go-bench=false`).\n\n")
 	} else {
 		b.WriteString("```\n")
 		for line := range strings.SplitSeq(strings.TrimSpace(rep.GoBench), "\n") {
-			if strings.HasPrefix(line, "Benchmark") || strings.HasPrefix(line, "cpu:") || strings.HasPrefix(line, "goos:") || strings.HasPrefix(line, "goarch:") {
+			if strings.HasPrefix(line, "Benchmark") || strings.HasPrefix(line, "pkg:") || strings.HasPrefix(line, "cpu:") || strings.HasPrefix(line, "goos:") || strings.HasPrefix(line, "goarch:") {
 				b.WriteString(line + "\n")
 			}
 		}

@@ -13,6 +13,11 @@ var (
 	// that is unknown, expired or already used.
 	ErrNotFound = errors.New("not found")
 
+	// ErrRateLimited reports that the server kept answering 429 Too Many
+	// Requests until the call's deadline: it refused the call without acting
+	// on it.
+	ErrRateLimited = errors.New("rate limited")
+
 	// ErrPasswordRejected reports a 400 from the finish-reset call: the new
 	// password does not meet the server's requirements.
 	ErrPasswordRejected = errors.New("password rejected")
@@ -22,6 +27,13 @@ var (
 	// request was written, a 500, a connection dropped mid-response). Such a
 	// call is never repeated automatically.
 	ErrOutcomeUnknown = errors.New("outcome unknown")
+
+	// ErrNotSent reports that a non-idempotent call ended without the API
+	// acting on it: the request never left the client (its deadline came
+	// first, or the connection could not be opened), or the server refused it
+	// before doing any work (429, or 503 with Retry-After) until the call ran
+	// out of attempts or time. Repeating the call later is safe.
+	ErrNotSent = errors.New("not sent")
 
 	// ErrTokenProbablyConsumed reports that a finish-reset call failed
 	// ambiguously and a follow-up verification found the token gone: the
@@ -63,6 +75,8 @@ func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
 	case ErrPasswordRejected:
 		return e.Op == OpFinishReset && e.StatusCode == http.StatusBadRequest
 	}
@@ -113,3 +127,19 @@ type ResponseError struct {
 func (e *ResponseError) Error() string {
 	return fmt.Sprintf("%s: unusable response (status %d): %s", e.Op, e.StatusCode, e.Reason)
 }
+
+// NotSentError wraps the failure of a non-idempotent call that certainly was
+// not acted on (see ErrNotSent).
+type NotSentError struct {
+	Op    Operation
+	Cause error
+}
+
+func (e *NotSentError) Error() string {
+	return fmt.Sprintf("%s: not sent, the server did not act on it: %v", e.Op, e.Cause)
+}
+
+func (e *NotSentError) Unwrap() error { return e.Cause }
+
+// Is matches ErrNotSent.
+func (e *NotSentError) Is(target error) bool { return target == ErrNotSent }

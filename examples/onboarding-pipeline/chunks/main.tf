@@ -20,9 +20,8 @@ locals {
   # Never change this for a wave that has been applied: addresses would move
   # to other resources, and a resource mails every address it has not mailed
   # itself. Choose it so that each resource holds well under its limit even
-  # when the wave grows: 100 resources of about 1,000 addresses each for a
-  # wave of 100,000.
-  chunk_count = 100
+  # when the wave grows: 64 resources of about 1,600 addresses for 100,000.
+  chunk_count = 64
 
   chunks = {
     for email in local.emails :

@@ -242,6 +242,26 @@ func TestPacer_adaptive(t *testing.T) {
 	}
 }
 
+// requestAllOnce requests a reset for every address at once, from one
+// goroutine each, and checks that every call succeeded with exactly one mail.
+func requestAllOnce(t *testing.T, c *Client, api *standin.Server, emails []string) {
+	t.Helper()
+	errs := make([]error, len(emails))
+	var wg sync.WaitGroup
+	for i, e := range emails {
+		wg.Go(func() { errs[i] = c.RequestPasswordReset(t.Context(), e) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("%s: %v", emails[i], err)
+		}
+		if n := len(api.MailsTo(emails[i])); n != 1 {
+			t.Errorf("%s got %d mails, want 1", emails[i], n)
+		}
+	}
+}
+
 // TestPaced_queueTimeIsNotAttemptTime is the "slow server, one slot"
 // case: each request takes 150 ms at the server, only one may be in flight,
 // and the attempt timeout is 250 ms. Four parallel calls wait up to 450 ms
@@ -259,20 +279,7 @@ func TestPaced_queueTimeIsNotAttemptTime(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = api.Close() })
 	c := newFaultClient(t, Config{Endpoint: api.URL(), Timeout: 250 * time.Millisecond, MaxAttempts: 1, MaxConcurrentRequests: 1})
-	errs := make([]error, len(emails))
-	var wg sync.WaitGroup
-	for i, e := range emails {
-		wg.Go(func() { errs[i] = c.RequestPasswordReset(t.Context(), e) })
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("%s: %v", emails[i], err)
-		}
-		if n := len(api.MailsTo(emails[i])); n != 1 {
-			t.Errorf("%s got %d mails, want 1", emails[i], n)
-		}
-	}
+	requestAllOnce(t, c, api, emails)
 }
 
 // TestPaced_slowRateManyInFlight is the crash: a low request rate,
@@ -287,20 +294,7 @@ func TestPaced_slowRateManyInFlight(t *testing.T) {
 		api.AddAccount(standin.Account{Email: e, FullName: "Gentle"})
 	}
 	c := newFaultClient(t, Config{Endpoint: api.URL(), Timeout: 100 * time.Millisecond, RequestsPerSecond: 20, Burst: 1, MaxConcurrentRequests: 16})
-	errs := make([]error, len(emails))
-	var wg sync.WaitGroup
-	for i, e := range emails {
-		wg.Go(func() { errs[i] = c.RequestPasswordReset(t.Context(), e) })
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("%s: %v", emails[i], err)
-		}
-		if n := len(api.MailsTo(emails[i])); n != 1 {
-			t.Errorf("%s got %d mails, want 1", emails[i], n)
-		}
-	}
+	requestAllOnce(t, c, api, emails)
 }
 
 // TestPaced_429DoesNotUseAttempts: with retries off, three 429s in a row are

@@ -66,11 +66,18 @@ type passwordResetRequestsModel struct {
 	ResendAfter          types.String   `tfsdk:"resend_after"`
 	MaxNewEmails         types.Int64    `tfsdk:"max_new_emails"`
 	RetryUnknownOutcomes types.Bool     `tfsdk:"retry_unknown_outcomes"`
-	ToMail               types.List     `tfsdk:"to_mail"`
+	ToMail               types.Map      `tfsdk:"to_mail"`
 	Sent                 types.Map      `tfsdk:"sent"`
 	Unmailed             types.Map      `tfsdk:"unmailed"`
 	Timeouts             timeouts.Value `tfsdk:"timeouts"`
 }
+
+// Why an address is to be mailed: the values of to_mail.
+const (
+	toMailNew    = "new"
+	toMailRetry  = "retry"
+	toMailResend = "resend"
+)
 
 // Why an address was left unmailed: the values of unmailed[*].reason.
 const (
@@ -216,10 +223,14 @@ func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.S
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
 			},
-			"to_mail": schema.ListAttribute{
-				MarkdownDescription: "The addresses this apply mails, known when the plan is made: review it before you " +
-					"approve. Empty when the change mails nobody. After the apply it keeps the addresses that apply mailed " +
-					"or tried to mail.",
+			// A map rather than a list: the CLIs compare list elements
+			// pairwise when they render a plan, and this one can be as long
+			// as `emails` (see DESIGN.md).
+			"to_mail": schema.MapAttribute{
+				MarkdownDescription: "The addresses this apply mails, known when the plan is made, each with why: `new` " +
+					"(not mailed by this resource before), `retry` (left in `unmailed` by an earlier apply) or `resend` " +
+					"(its last mail is older than `resend_after`). Review it before you approve the plan. Empty when the " +
+					"change mails nobody. After the apply it keeps what that apply mailed or tried to mail.",
 				ElementType: types.StringType,
 				Computed:    true,
 			},
@@ -270,6 +281,7 @@ type batchState struct {
 type mailPlan struct {
 	emails   []string          // distinct, in first order and spelling
 	toMail   []string          // in the order of emails
+	why      map[string]string // toMail address -> new, retry or resend
 	adopted  []string          // already_mailed addresses to record as sent
 	kept     map[string]string // sent entries that stay, by spelling in emails
 	unmailed map[string]unmailedEntry
@@ -292,12 +304,13 @@ func planMail(emails, alreadyMailed []string, prior batchState, resendAfter time
 	for _, e := range alreadyMailed {
 		adopt[emailKey(e)] = struct{}{}
 	}
-	p := mailPlan{emails: emails, kept: make(map[string]string, len(emails)), unmailed: map[string]unmailedEntry{}}
+	p := mailPlan{emails: emails, kept: make(map[string]string, len(emails)), unmailed: map[string]unmailedEntry{}, why: map[string]string{}}
 	for _, e := range emails {
 		k := emailKey(e)
 		if at, ok := sentAt[k]; ok {
 			if resendAfter > 0 && due(at, resendAfter, now) {
 				p.toMail = append(p.toMail, e)
+				p.why[e] = toMailResend
 				p.resends = append(p.resends, e)
 			} else {
 				p.kept[e] = at
@@ -316,10 +329,12 @@ func planMail(emails, alreadyMailed []string, prior batchState, resendAfter time
 				continue
 			}
 			p.toMail = append(p.toMail, e)
+			p.why[e] = toMailRetry
 			p.retries = append(p.retries, e)
 			continue
 		}
 		p.toMail = append(p.toMail, e)
+		p.why[e] = toMailNew
 	}
 	return p
 }
@@ -373,7 +388,7 @@ func (r *passwordResetRequestsResource) ModifyPlan(ctx context.Context, req reso
 	checkGuard(&resp.Diagnostics, plan.MaxNewEmails.ValueInt64(), len(mp.toMail))
 	explainResends(&resp.Diagnostics, mp, plan.ResendAfter.ValueString())
 
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("to_mail"), stringListValue(mp.toMail))...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("to_mail"), toMailValue(mp))...)
 	if len(mp.toMail) > 0 || len(mp.adopted) > 0 {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("sent"), types.MapUnknown(types.StringType))...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("unmailed"), types.MapUnknown(unmailedType))...)
@@ -391,7 +406,7 @@ func knownList(l types.List) bool {
 func setUnknownResults(ctx context.Context, plan interface {
 	SetAttribute(context.Context, path.Path, any) diag.Diagnostics
 }, diags *diag.Diagnostics) {
-	diags.Append(plan.SetAttribute(ctx, path.Root("to_mail"), types.ListUnknown(types.StringType))...)
+	diags.Append(plan.SetAttribute(ctx, path.Root("to_mail"), types.MapUnknown(types.StringType))...)
 	diags.Append(plan.SetAttribute(ctx, path.Root("sent"), types.MapUnknown(types.StringType))...)
 	diags.Append(plan.SetAttribute(ctx, path.Root("unmailed"), types.MapUnknown(unmailedType))...)
 }
@@ -429,12 +444,13 @@ func readBatchState(ctx context.Context, m passwordResetRequestsModel, diags *di
 	return st
 }
 
-func stringListValue(values []string) types.List {
-	elems := make([]attr.Value, len(values))
-	for i, v := range values {
-		elems[i] = types.StringValue(v)
+// toMailValue is the `to_mail` map of mp.
+func toMailValue(mp mailPlan) types.Map {
+	elems := make(map[string]attr.Value, len(mp.toMail))
+	for _, e := range mp.toMail {
+		elems[e] = types.StringValue(mp.why[e])
 	}
-	return types.ListValueMust(types.StringType, elems)
+	return types.MapValueMust(types.StringType, elems)
 }
 
 func resultMaps(ctx context.Context, sent map[string]string, unmailed map[string]unmailedEntry, diags *diag.Diagnostics) (types.Map, types.Map) {
@@ -531,7 +547,7 @@ func (r *passwordResetRequestsResource) apply(ctx context.Context, m *passwordRe
 	if !m.ToMail.IsUnknown() {
 		// Mail exactly what the plan showed, even if the clock has since
 		// made another address due.
-		var planned []string
+		planned := map[string]string{}
 		diags.Append(m.ToMail.ElementsAs(ctx, &planned, false)...)
 		mp = withPlannedRecipients(mp, planned)
 	} else {
@@ -578,7 +594,9 @@ func (r *passwordResetRequestsResource) apply(ctx context.Context, m *passwordRe
 	}
 	addBatchFailures(diags, failures, len(mp.toMail), isUpdate)
 
-	m.ToMail = stringListValue(mp.toMail)
+	if m.ToMail.IsUnknown() {
+		m.ToMail = toMailValue(mp)
+	} // else it stays exactly as planned: mp.toMail is the planned list
 	m.Sent, m.Unmailed = resultMaps(ctx, sent, unmailed, diags)
 	return !diags.HasError() || isUpdate
 }
@@ -586,9 +604,9 @@ func (r *passwordResetRequestsResource) apply(ctx context.Context, m *passwordRe
 // withPlannedRecipients restricts mp to the planned recipients: an address
 // that became due after the plan waits for the next one, and keeps its
 // entry in sent.
-func withPlannedRecipients(mp mailPlan, planned []string) mailPlan {
+func withPlannedRecipients(mp mailPlan, planned map[string]string) mailPlan {
 	want := make(map[string]struct{}, len(planned))
-	for _, e := range planned {
+	for e := range planned {
 		want[emailKey(e)] = struct{}{}
 	}
 	toMail := mp.toMail[:0:0]

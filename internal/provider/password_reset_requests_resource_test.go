@@ -49,13 +49,14 @@ func expectUnmailed(reasons map[string]string) statecheck.StateCheck {
 	return statecheck.ExpectKnownValue("clevermaps_password_reset_requests.wave", tfjsonpath.New("unmailed"), knownvalue.MapExact(checks))
 }
 
-// expectToMail checks the planned recipients of the batch resource "wave".
-func expectToMail(emails ...string) plancheck.PlanCheck {
-	checks := make([]knownvalue.Check, len(emails))
-	for i, e := range emails {
-		checks[i] = knownvalue.StringExact(e)
+// expectToMail checks the planned recipients of the batch resource "wave"
+// and why each is mailed (new, retry or resend).
+func expectToMail(why string, emails ...string) plancheck.PlanCheck {
+	checks := make(map[string]knownvalue.Check, len(emails))
+	for _, e := range emails {
+		checks[e] = knownvalue.StringExact(why)
 	}
-	return plancheck.ExpectKnownValue("clevermaps_password_reset_requests.wave", tfjsonpath.New("to_mail"), knownvalue.ListExact(checks))
+	return plancheck.ExpectKnownValue("clevermaps_password_reset_requests.wave", tfjsonpath.New("to_mail"), knownvalue.MapExact(checks))
 }
 
 // mailCounts returns how many mails each address got.
@@ -100,7 +101,7 @@ func TestAccPasswordResetRequests_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-						expectToMail(late),
+						expectToMail(toMailRetry, late),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -300,7 +301,7 @@ func TestAccPasswordResetRequests_postconditionFailsRun(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-						expectToMail(ghost),
+						expectToMail(toMailRetry, ghost),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -356,7 +357,7 @@ func TestAccPasswordResetRequests_alreadyMailed(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: providerBlock(api) + batchResource([]string{adaEmail, graceEmail}, fmt.Sprintf("  already_mailed = [%q]", strings.ToUpper(adaEmail))),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply:             []plancheck.PlanCheck{expectToMail(graceEmail)},
+				PreApply:             []plancheck.PlanCheck{expectToMail(toMailNew, graceEmail)},
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -394,7 +395,7 @@ func TestAccPasswordResetRequests_resendAfter(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-						expectToMail(adaEmail, graceEmail),
+						expectToMail(toMailResend, adaEmail, graceEmail),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -448,7 +449,7 @@ func TestAccPasswordResetRequests_unknownOutcome(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(addr, tfjsonpath.New("to_mail"), knownvalue.ListSizeExact(1)),
+						plancheck.ExpectKnownValue(addr, tfjsonpath.New("to_mail"), knownvalue.MapSizeExact(1)),
 					},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{

@@ -15,11 +15,11 @@ func TestPlannedToMail(t *testing.T) {
             "bench-01983@example.com",
           + "bench-02000@example.com",
         ]
-      ~ to_mail                = [
-          - "bench-00030@example.com",
-          - "bench-01983@example.com",
-          + "bench-02000@example.com",
-        ]
+      ~ to_mail                = {
+          - "bench-00030@example.com" = "new" -> null
+          - "bench-01983@example.com" = "new" -> null
+          + "bench-02000@example.com" = "new"
+        }
       ~ unmailed               = {} -> (known after apply)
     }
   + resource "clevermaps_password_reset_requests" "new" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -167,7 +168,7 @@ func (e *benchEnv) runCase(ctx context.Context, c benchCase, limit time.Duration
 	if err != nil {
 		return s, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(v.Config(in)), 0o600); err != nil { //nolint:gosec // The harness's own temporary directory.
+	if err := writeConfig(dir, v, in); err != nil {
 		return s, err
 	}
 
@@ -273,7 +274,7 @@ func (e *benchEnv) planAddOne(ctx context.Context, c benchCase, dir string, st *
 		return fmt.Errorf("no account left for the address to add: %d accounts for N=%d", len(e.emails), c.N)
 	}
 	in := runInput{N: c.N + 1, BaseURL: st.baseURL, Emails: e.emails[:c.N+1]}
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(c.V.Config(in)), 0o600); err != nil { //nolint:gosec // The harness's own temporary directory.
+	if err := writeConfig(dir, c.V, in); err != nil {
 		return err
 	}
 	plan, err := e.runCLI(ctx, dir, "plan-add-one.log", limit, "plan", "-detailed-exitcode", "-input=false", "-no-color", "-parallelism=10")
@@ -381,7 +382,7 @@ func planSummary(logPath string) string {
 
 // plannedToMail returns the addresses a plan's rendered diff adds to the
 // to_mail attributes of the batch resources (the "+" lines of every to_mail
-// list), in order: what the plan says the apply will mail.
+// map, or list), in order: what the plan says the apply will mail.
 func plannedToMail(logPath string) []string {
 	b, err := os.ReadFile(logPath) //nolint:gosec // A log in the harness's own temporary directory.
 	if err != nil {
@@ -394,12 +395,27 @@ func plannedToMail(logPath string) []string {
 		switch {
 		case !in:
 			f := strings.Fields(t)
-			in = len(f) >= 3 && (f[0] == "~" || f[0] == "+") && f[1] == "to_mail" && strings.HasSuffix(t, "[")
-		case strings.HasPrefix(t, "]"):
+			in = len(f) >= 3 && (f[0] == "~" || f[0] == "+") && f[1] == "to_mail" && (strings.HasSuffix(t, "{") || strings.HasSuffix(t, "["))
+		case strings.HasPrefix(t, "}") || strings.HasPrefix(t, "]"):
 			in = false
 		case strings.HasPrefix(t, "+ "):
-			added = append(added, strings.Trim(strings.TrimSuffix(strings.TrimPrefix(t, "+ "), ","), `"`))
+			key, _, _ := strings.Cut(strings.TrimPrefix(t, "+ "), " = ")
+			added = append(added, strings.Trim(strings.TrimSuffix(strings.TrimSpace(key), ","), `"`))
 		}
 	}
 	return added
+}
+
+// writeConfig writes a variant's main.tf and any files it adds.
+func writeConfig(dir string, v *variant, in runInput) error {
+	files := map[string][]byte{"main.tf": []byte(v.Config(in))}
+	if v.Files != nil {
+		maps.Copy(files, v.Files(in))
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil { //nolint:gosec // The harness's own temporary directory.
+			return err
+		}
+	}
+	return nil
 }

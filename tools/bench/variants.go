@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -55,7 +56,9 @@ type variant struct {
 	// request before it acts.
 	Latency time.Duration
 	Config  func(in runInput) string
-	Expect  expectation
+	// Files, when set, returns more files to write beside main.tf.
+	Files  func(in runInput) map[string][]byte
+	Expect expectation
 	// CheckState inspects terraform.tfstate after the apply and returns
 	// what is wrong with it.
 	CheckState func(st *tfState, in runInput) []string
@@ -194,6 +197,7 @@ resource "clevermaps_password_reset_request" "r" {
 		ID:     "chunks",
 		Label:  fmt.Sprintf("batch in %d chunks by address hash", chunkCount),
 		Config: chunksConfig,
+		Files:  emailsJSON,
 		Expect: postExpect,
 		CheckState: func(st *tfState, in runInput) []string {
 			return st.expectChunksSent(in.Emails)
@@ -351,15 +355,23 @@ resource "clevermaps_password_reset_requests" "all" {
 	}
 }
 
+// emailsJSON writes the addresses to emails.json, as the chunks example
+// expects a pipeline to.
+func emailsJSON(in runInput) map[string][]byte {
+	b, _ := json.Marshal(in.Emails)
+	return map[string][]byte{"emails.json": b}
+}
+
 // chunksConfig is examples/onboarding-pipeline/chunks/main.tf with the
-// addresses in a local instead of a variable and the guard off.
+// guard off.
 func chunksConfig(in runInput) string {
 	return clevermapsRequired + fmt.Sprintf(`
 provider "clevermaps" {
   endpoint = %s
 }
-`, hclString(in.BaseURL)) + emailsLocal(in) + fmt.Sprintf(`
+`, hclString(in.BaseURL)) + fmt.Sprintf(`
 locals {
+  emails      = jsondecode(file("${path.module}/emails.json"))
   chunk_count = %d
 
   chunks = {

@@ -353,6 +353,9 @@ func (r *passwordResetRequestsResource) ModifyPlan(ctx context.Context, req reso
 	if req.Plan.Raw.IsNull() {
 		return // destroy: nothing is sent
 	}
+	if unchangedAndDue(ctx, req, &resp.Diagnostics) {
+		return
+	}
 	var plan passwordResetRequestsModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
@@ -397,6 +400,31 @@ func (r *passwordResetRequestsResource) ModifyPlan(ctx context.Context, req reso
 	sent, unmailed := resultMaps(ctx, mp.kept, mp.unmailed, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("sent"), sent)...)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("unmailed"), unmailed)...)
+}
+
+// unchangedAndDue reports a plan with nothing to do that can be told
+// without decoding the whole resource: the configuration is unchanged, no
+// resend_after can have come due, and nothing left in unmailed is to be
+// retried. It keeps the common no-change plan of a large list cheap.
+func unchangedAndDue(ctx context.Context, req resource.ModifyPlanRequest, diags *diag.Diagnostics) bool {
+	if req.State.Raw.IsNull() || !req.Plan.Raw.Equal(req.State.Raw) {
+		return false
+	}
+	var resendAfter types.String
+	var retryUnknown types.Bool
+	var unmailed map[string]unmailedEntry
+	diags.Append(req.Plan.GetAttribute(ctx, path.Root("resend_after"), &resendAfter)...)
+	diags.Append(req.Plan.GetAttribute(ctx, path.Root("retry_unknown_outcomes"), &retryUnknown)...)
+	diags.Append(req.State.GetAttribute(ctx, path.Root("unmailed"), &unmailed)...)
+	if diags.HasError() || !resendAfter.IsNull() {
+		return false
+	}
+	for _, u := range unmailed {
+		if u.Reason != reasonOutcomeUnknown || retryUnknown.ValueBool() {
+			return false // retried by this plan
+		}
+	}
+	return true
 }
 
 func knownList(l types.List) bool {

@@ -381,8 +381,8 @@ func fixedScenarios() []scenario {
 	list, accounts = emails(20, "refused-")
 	add(scenario{
 		Name: "all-refused", Emails: list, Accounts: accounts, CreateTimeout: 1500 * time.Millisecond,
-		Retry:  &scenarioRetry{Retries: 5, MinDelayMs: 10, MaxDelayMs: 200},
-		Faults: []scenarioFault{{Fault: standin.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1", Every: 1}}},
+		Retry:     &scenarioRetry{Retries: 5, MinDelayMs: 10, MaxDelayMs: 200},
+		Faults:    []scenarioFault{{Fault: standin.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1", Every: 1}}},
 		ExpectAll: "not_sent",
 	})
 	// The client gives up before the slow server acts; the server still

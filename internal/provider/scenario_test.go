@@ -492,8 +492,9 @@ func (c *tfCore) decode(dv *tfprotov6.DynamicValue) (tftypes.Value, error) {
 }
 
 // run validates config, refreshes prior (unless null), plans and, unless the
-// plan changes nothing, applies, as `terraform apply` does.
-func (c *tfCore) run(config, prior tftypes.Value, priorPrivate []byte) applied {
+// plan changes nothing or planOnly is set, applies, as `terraform apply`
+// (or `plan`) does.
+func (c *tfCore) run(config, prior tftypes.Value, priorPrivate []byte, planOnly bool) applied {
 	ctx := c.t.Context()
 	var out applied
 	fail := func(format string, args ...any) applied {
@@ -559,6 +560,10 @@ func (c *tfCore) run(config, prior tftypes.Value, priorPrivate []byte) applied {
 	}
 	if !prior.IsNull() && out.planned.Equal(prior) {
 		out.noop, out.state, out.private = true, prior, priorPrivate
+		return out
+	}
+	if planOnly {
+		out.state, out.private = prior, priorPrivate
 		return out
 	}
 
@@ -818,7 +823,7 @@ func runScenario(t *testing.T, sc scenario, stats *scenarioStats) {
 
 	stopFaults := make(chan struct{})
 	faultsDone := runFaults(srv1.api, sc.Faults, sc.FaultPeriod, stopFaults)
-	first := core1.run(config, tftypes.NewValue(core1.typ, nil), nil)
+	first := core1.run(config, tftypes.NewValue(core1.typ, nil), nil, false)
 	close(stopFaults)
 	<-faultsDone
 	fmt.Fprintf(&diagLog, "first apply (%s):\n%s", first.wallClock.Round(time.Millisecond), diagText(first.diags))
@@ -876,7 +881,7 @@ func runScenario(t *testing.T, sc scenario, stats *scenarioStats) {
 		}
 	}
 
-	second := core2.run(config, prior, priorPrivate)
+	second := core2.run(config, prior, priorPrivate, false)
 	fmt.Fprintf(&diagLog, "follow-up (%s, no-op %v):\n%s", second.wallClock.Round(time.Millisecond), second.noop, diagText(second.diags))
 	for _, p := range second.problems {
 		report("follow-up: %s", p)
@@ -930,6 +935,27 @@ func runScenario(t *testing.T, sc scenario, stats *scenarioStats) {
 				prev = &st1
 			}
 			tolerated = checkApply(report, "follow-up", &sc, keys, hasAccount2, prev, want, st2, view2, true)
+			// The next plan mails what is still left by the rule, and when
+			// nothing is, it is empty: the configuration converges.
+			left := map[string]bool{}
+			for k, u := range st2.unmailed {
+				if u.reason == reasonNotSent || u.reason == reasonRejected || (retryUnknown && u.reason == reasonUnknown) {
+					left[k] = true
+				}
+			}
+			third := core2.run(config, second.state, second.private, true)
+			for _, p := range third.problems {
+				report("plan after the follow-up: %s", p)
+			}
+			switch {
+			case third.planned.IsNull():
+			case len(left) == 0 && !third.noop:
+				report("the plan after the follow-up is not empty, though no address is left to mail")
+			case len(left) > 0 && third.noop:
+				report("the plan after the follow-up is empty, though %d address(es) are left to mail: %v", len(left), sortedKeys(left))
+			case st2.hasToMail:
+				checkToMail(report, "the plan after the follow-up", readBatchState(third.planned, core2.typ), third.planned, sortedKeys(left))
+			}
 		}
 	}
 	// Across both applies, nobody gets two mails, unless unknown outcomes

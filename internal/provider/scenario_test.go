@@ -60,7 +60,9 @@ import (
 // them) run on every run beside the random ones.
 func TestScenarios(t *testing.T) {
 	opts := scenarioOptions(t)
-	t.Logf("random scenarios: %d from seed %d (%s); replay one with -scenario.seed=<its seed> -scenario.count=1",
+	// Straight to stderr as well: a panic in a provider goroutine ends the
+	// test binary before t.Log output is printed, and the seed must survive.
+	fmt.Fprintf(os.Stderr, "TestScenarios: %d random scenarios from seed %d (%s); replay one with -scenario.seed=<its seed> -scenario.count=1\n",
 		opts.count, opts.seed, opts.seedSource)
 
 	var stats scenarioStats

@@ -1094,6 +1094,7 @@ func checkApply(report func(string, ...any), what string, sc *scenario, keys []s
 			}
 			if calm && v.handled[k] > 0 && (sc.RequestTimeoutMs > 0 && sc.RequestTimeoutMs < 2000) {
 				tolerated++
+				continue
 			} else if calm {
 				report("%s: %s is %q on a follow-up with no faults, latency or rate limit: %s", what, k, u.reason, u.detail)
 			}

@@ -62,7 +62,9 @@ type Config struct {
 	Endpoint string
 	// UserAgent is sent with every request.
 	UserAgent string
-	// Timeout bounds each single attempt, not the whole call with retries.
+	// Timeout bounds each single attempt from the moment it is handed to the
+	// network until its body is read; not the wait for its turn, nor the
+	// whole call with retries (the caller's context bounds those).
 	Timeout time.Duration
 	// MaxAttempts is the most requests one call may send, the first included.
 	MaxAttempts int
@@ -70,8 +72,10 @@ type Config struct {
 	// MaxRetryWait also caps a server's Retry-After.
 	MinRetryWait time.Duration
 	MaxRetryWait time.Duration
-	// RequestsPerSecond limits the request rate of the whole client (0 means
-	// unlimited); Burst is how many requests may go at once above that rate.
+	// RequestsPerSecond limits the request rate of the whole client; Burst is
+	// how many requests may go at once above that rate. 0 means adaptive:
+	// unlimited until the server answers 429, then paced at a rate learned
+	// from its answers.
 	RequestsPerSecond float64
 	Burst             int
 	// MaxConcurrentRequests bounds the requests in flight (0 means the default).
@@ -89,6 +93,7 @@ type Client struct {
 	userAgent string
 	http      *retryablehttp.Client
 	log       Logger
+	pacer     *pacer
 }
 
 // New validates cfg and returns a Client.
@@ -137,15 +142,24 @@ func New(cfg Config) (*Client, error) {
 		transport = pooled
 	}
 
-	c := &Client{base: base, userAgent: cfg.UserAgent, log: cfg.Logger}
+	c := &Client{
+		base:      base,
+		userAgent: cfg.UserAgent,
+		log:       cfg.Logger,
+		pacer:     newPacer(cfg.RequestsPerSecond, cfg.Burst, cfg.MaxConcurrentRequests),
+	}
 	c.http = &retryablehttp.Client{
 		HTTPClient: &http.Client{
+			// The attempt timeout is applied by the paced transport once a
+			// request leaves the queue: http.Client.Timeout would also count
+			// the time spent waiting for a rate-limit token or a free slot.
 			Transport: &pacedTransport{
 				next:     transport,
-				pacer:    newPacer(cfg.RequestsPerSecond, cfg.Burst, cfg.MaxConcurrentRequests),
+				pacer:    c.pacer,
+				timeout:  cfg.Timeout,
 				maxPause: cfg.MaxRetryWait,
+				log:      cfg.Logger,
 			},
-			Timeout: cfg.Timeout,
 			// Redirects are never followed: the path carries a secret that
 			// must not travel to whatever host a Location header names.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

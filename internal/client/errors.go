@@ -23,6 +23,13 @@ var (
 	// call is never repeated automatically.
 	ErrOutcomeUnknown = errors.New("outcome unknown")
 
+	// ErrNotSent reports that a non-idempotent call ended without the API
+	// acting on it: the request never left the client (its deadline came
+	// first, or the connection could not be opened), or the server refused it
+	// before doing any work (429, or 503 with Retry-After) until the call ran
+	// out of attempts or time. Repeating the call later is safe.
+	ErrNotSent = errors.New("not sent")
+
 	// ErrTokenProbablyConsumed reports that a finish-reset call failed
 	// ambiguously and a follow-up verification found the token gone: the
 	// first attempt most likely changed the password.
@@ -113,3 +120,19 @@ type ResponseError struct {
 func (e *ResponseError) Error() string {
 	return fmt.Sprintf("%s: unusable response (status %d): %s", e.Op, e.StatusCode, e.Reason)
 }
+
+// NotSentError wraps the failure of a non-idempotent call that certainly was
+// not acted on (see ErrNotSent).
+type NotSentError struct {
+	Op    Operation
+	Cause error
+}
+
+func (e *NotSentError) Error() string {
+	return fmt.Sprintf("%s: not sent, the server did not act on it: %v", e.Op, e.Cause)
+}
+
+func (e *NotSentError) Unwrap() error { return e.Cause }
+
+// Is matches ErrNotSent.
+func (e *NotSentError) Is(target error) bool { return target == ErrNotSent }

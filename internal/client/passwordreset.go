@@ -142,17 +142,32 @@ func (c *Client) finishOnce(ctx context.Context, token string, body FinishResetR
 }
 
 // postOutcome turns the result of a non-idempotent call into its error:
-// nil for 2xx, *OutcomeUnknownError when the server may have acted, and the
-// plain error otherwise.
+// nil for 2xx, *OutcomeUnknownError when the server may have acted,
+// *NotSentError when it certainly did not, and the plain error (an *APIError
+// the server answered with) otherwise.
 func (c *Client) postOutcome(ci *callInfo, r *response, err error, secrets ...string) error {
 	if err != nil {
-		return ambiguousIfSent(ci, err)
+		var re *ResponseError
+		switch {
+		case errors.As(err, &re):
+			if re.StatusCode >= 300 && re.StatusCode < 400 {
+				// A redirect is an answer; whatever sits at the endpoint
+				// did not act on the request.
+				return err
+			}
+			return &OutcomeUnknownError{Op: ci.op, Cause: err}
+		case ci.sent && !notSent(err):
+			return &OutcomeUnknownError{Op: ci.op, Cause: err}
+		}
+		return &NotSentError{Op: ci.op, Cause: err}
 	}
 	switch {
 	case r.status >= 200 && r.status < 300:
 		return nil
 	case isAmbiguousStatus(r):
 		return &OutcomeUnknownError{Op: ci.op, Cause: c.apiError(ci, r, secrets...)}
+	case isRefusal(r):
+		return &NotSentError{Op: ci.op, Cause: c.apiError(ci, r, secrets...)}
 	default:
 		return c.apiError(ci, r, secrets...)
 	}
@@ -160,19 +175,6 @@ func (c *Client) postOutcome(ci *callInfo, r *response, err error, secrets ...st
 
 func (c *Client) tokenURL(token string) *url.URL {
 	return c.urlFor(append(slices.Clip(passwordResetSegments), token)...)
-}
-
-// ambiguousIfSent marks a transport failure of a non-idempotent call as an
-// unknown outcome unless the request certainly never reached the server: the
-// connection could not be opened, or the call was cancelled while it waited
-// for its turn. Earlier attempts need no thought, since a POST is only
-// repeated after a definite refusal.
-func ambiguousIfSent(ci *callInfo, err error) error {
-	var te *TransportError
-	if errors.As(err, &te) && ci.sent && !notSent(te.Err) {
-		return &OutcomeUnknownError{Op: ci.op, Cause: err}
-	}
-	return err
 }
 
 // isAmbiguousStatus reports a status after which a POST may or may not have
@@ -186,4 +188,11 @@ func isAmbiguousStatus(r *response) bool {
 		return r.header.Get("Retry-After") == ""
 	}
 	return false
+}
+
+// isRefusal reports a status that servers send before doing any work: 429,
+// and 503 with Retry-After.
+func isRefusal(r *response) bool {
+	return r.status == http.StatusTooManyRequests ||
+		(r.status == http.StatusServiceUnavailable && r.header.Get("Retry-After") != "")
 }

@@ -17,8 +17,11 @@ import (
 type callInfo struct {
 	op         Operation
 	idempotent bool
-	// attempts counts the requests sent for this call (set by the request hook).
+	// attempts counts the attempts of this call (set by the request hook);
+	// requests refused with 429 and sent again do not count.
 	attempts int
+	// throttled counts the 429 answers this call waited out.
+	throttled int
 	// sent tells whether the latest attempt got past the pacer and was
 	// handed to the network without being refused, so that a call cancelled
 	// while it waited for its turn, or for a retry after a refusal, is known
@@ -43,22 +46,25 @@ func callInfoFrom(ctx context.Context) *callInfo {
 // checkRetry is the retry policy. GETs are safe to repeat, so every transient
 // failure is retried. The POSTs send a mail or change a password and are not
 // idempotent: they are repeated only when the server certainly did not act on
-// them (the connection was never made, 429, or 503 with Retry-After, which
-// servers send before doing any work).
+// them (the connection was never made, or 503 with Retry-After, which servers
+// send before doing any work). A 429 never reaches this policy: the paced
+// transport waits it out without using up an attempt.
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}
 	ci := callInfoFrom(ctx)
 	if err != nil {
+		if errors.Is(err, errNotHandedOver) {
+			// The pacer already waited as long as the deadline allows.
+			return false, nil
+		}
 		if ci.idempotent || notSent(err) {
 			return true, nil
 		}
 		return false, nil
 	}
 	switch resp.StatusCode {
-	case http.StatusTooManyRequests:
-		return true, nil
 	case http.StatusServiceUnavailable:
 		return ci.idempotent || resp.Header.Get("Retry-After") != "", nil
 	case http.StatusBadGateway, http.StatusGatewayTimeout:

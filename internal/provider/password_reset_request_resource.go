@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -20,9 +22,18 @@ import (
 )
 
 var (
-	_ resource.Resource              = (*passwordResetRequestResource)(nil)
-	_ resource.ResourceWithConfigure = (*passwordResetRequestResource)(nil)
+	_ resource.Resource                = (*passwordResetRequestResource)(nil)
+	_ resource.ResourceWithConfigure   = (*passwordResetRequestResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*passwordResetRequestResource)(nil)
+	_ resource.ResourceWithImportState = (*passwordResetRequestResource)(nil)
 )
+
+// adoptedKey marks, in private state, a request that was imported. An import
+// cannot see the configuration's triggers, so the first triggers a
+// configuration gives an adopted request (its state has none) are recorded
+// without a mail; after that, changing them sends one as for any other
+// request. A replacement creates a new request without the mark.
+const adoptedKey = "adopted"
 
 // defaultCreateTimeout bounds a create, retries and waits included.
 const defaultCreateTimeout = 5 * time.Minute
@@ -44,6 +55,7 @@ type passwordResetRequestModel struct {
 	Email       types.String   `tfsdk:"email"`
 	Triggers    types.Map      `tfsdk:"triggers"`
 	RequestedAt types.String   `tfsdk:"requested_at"`
+	ResendAfter types.String   `tfsdk:"resend_after"`
 	Timeouts    timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -57,7 +69,9 @@ func (r *passwordResetRequestResource) Schema(ctx context.Context, _ resource.Sc
 			"The mail carries a single-use token with which the account's owner sets a new password.\n\n" +
 			"This is an *action resource*: creating it sends one mail, and the resource then records that the mail " +
 			"was sent. Changing `email` or `triggers` sends a new mail; destroying it sends nothing and only removes " +
-			"the record from state. Use it when accounts are onboarded or must be reset as part of a configuration, " +
+			"the record from state. With `resend_after`, a plan made once that much time has passed since the last mail " +
+			"replaces the resource and sends a new one. An existing mail can be adopted with `terraform import` (or an " +
+			"`import` block), which records it without sending anything. Use it when accounts are onboarded or must be reset as part of a configuration, " +
 			"typically with `for_each` over a set of addresses. Do not use it for hundreds of addresses or more: " +
 			"Terraform's cost per resource grows quickly, and `clevermaps_password_reset_requests` sends to a whole list " +
 			"from one resource. For a one-off reset that needs no record, Terraform 1.14+ offers the " +
@@ -77,15 +91,28 @@ func (r *passwordResetRequestResource) Schema(ctx context.Context, _ resource.Sc
 			},
 			"triggers": schema.MapAttribute{
 				MarkdownDescription: "Arbitrary values that, when changed, send a new reset mail to the same address " +
-					"(for example a rotation date or an onboarding wave).",
-				ElementType:   types.StringType,
-				Optional:      true,
-				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+					"(for example a rotation date or an onboarding wave). On a request adopted with `terraform import`, the " +
+					"first triggers the configuration gives are recorded without a mail.",
+				ElementType: types.StringType,
+				Optional:    true,
+				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplaceIf(triggersReplace,
+					"Changing triggers sends a new mail, except when they are first set on an imported request.",
+					"Changing `triggers` sends a new mail, except when they are first set on an imported request.")},
 			},
 			"requested_at": schema.StringAttribute{
-				MarkdownDescription: "When the API accepted the request, in RFC 3339 format (UTC).",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "When the API accepted the request, in RFC 3339 format (UTC). For an imported request, " +
+					"the time given in the import ID, or else the time of the import.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"resend_after": schema.StringAttribute{
+				MarkdownDescription: "How long a reset mail stays good enough, as a duration with units `h`, `m` or `s` " +
+					"(for example `\"168h\"` for 7 days). The first plan made after that much time has passed since " +
+					"`requested_at` replaces the resource, so that the apply sends a new mail, and says so in a warning. " +
+					"Nothing happens between plans: the new mail goes out when a plan and apply run. Unset (the default) " +
+					"means never. Changing it sends nothing by itself.",
+				Optional:   true,
+				Validators: []validator.String{durationValidator{}},
 			},
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true}),
 		},
@@ -121,12 +148,101 @@ func (r *passwordResetRequestResource) Create(ctx context.Context, req resource.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
+// ModifyPlan proposes a new mail once resend_after has passed since the
+// recorded one. The replacement is requested on requested_at, which the plan
+// makes unknown: Terraform ignores a replacement path whose value does not
+// change, and the plan then shows why it replaces the resource.
+//
+// The decision depends on the clock. A saved plan that updates this resource
+// in place (timeouts or resend_after changed) and is applied only after the
+// mail has lapsed fails with "inconsistent final plan"; planning again then
+// proposes the replacement.
+func (r *passwordResetRequestResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return // Create or destroy: resend_after has nothing to add.
+	}
+	var state, plan passwordResetRequestModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || plan.ResendAfter.IsNull() || plan.ResendAfter.IsUnknown() {
+		return
+	}
+	after, problem := parsePositiveDuration(plan.ResendAfter.ValueString())
+	if problem != "" {
+		return // The validator has reported it.
+	}
+	sentAt, err := time.Parse(time.RFC3339, state.RequestedAt.ValueString())
+	if err != nil {
+		return // Not written by this provider; nothing to measure from.
+	}
+	if time.Now().Before(sentAt.Add(after)) {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("requested_at"), types.StringUnknown())...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), types.StringUnknown())...)
+	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("requested_at"))
+	resp.Diagnostics.AddAttributeWarning(path.Root("resend_after"), "Password-reset mail due again",
+		fmt.Sprintf("The last password-reset mail to %q was sent at %s, more than resend_after (%s) ago, "+
+			"so this plan replaces the request and the apply sends a new mail.",
+			state.Email.ValueString(), sentAt.UTC().Format(time.RFC3339), plan.ResendAfter.ValueString()))
+}
+
+// triggersReplace requires a new mail when triggers change, except when a
+// configuration first sets them on an adopted (imported) request.
+func triggersReplace(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
+	adopted, diags := req.Private.GetKey(ctx, adoptedKey)
+	resp.Diagnostics.Append(diags...)
+	resp.RequiresReplace = !(req.StateValue.IsNull() && len(adopted) > 0)
+}
+
+// ImportState adopts a mail that was sent outside Terraform, without sending
+// one. The ID is the address, optionally followed by a comma and the time the
+// mail was sent (RFC 3339), from which resend_after counts; without it, the
+// time of the import is recorded.
+func (r *passwordResetRequestResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	email, sentAt, problem := parseRequestImportID(req.ID, time.Now())
+	if problem != "" {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("The import ID %q is not usable: %s. Give the address of the account that was mailed, such as "+
+				"\"ada@example.com\", optionally followed by a comma and when the mail was sent, such as "+
+				"\"ada@example.com,2026-11-20T09:00:00Z\". Nothing was sent.", printable(req.ID), problem))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), randomID())...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("email"), email)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("requested_at"), sentAt.UTC().Format(time.RFC3339))...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, adoptedKey, []byte("true"))...)
+}
+
+// parseRequestImportID splits an import ID into the address and the time its
+// mail was sent (now when the ID gives none), or says what is wrong with it.
+// RFC 3339 times contain no comma, so the last comma separates the two.
+func parseRequestImportID(id string, now time.Time) (email string, sentAt time.Time, problem string) {
+	email, sentAt = id, now
+	if i := strings.LastIndexByte(id, ','); i >= 0 {
+		email = id[:i]
+		t, err := time.Parse(time.RFC3339, id[i+1:])
+		switch {
+		case err != nil:
+			return "", time.Time{}, "the part after the comma is not an RFC 3339 time such as 2026-11-20T09:00:00Z"
+		case t.After(now):
+			return "", time.Time{}, "the time after the comma lies in the future"
+		}
+		sentAt = t
+	}
+	if p := emailProblem(email); p != "" {
+		return "", time.Time{}, "the address is not valid (" + p + ")"
+	}
+	return email, sentAt, ""
+}
+
 // Read keeps the state as it is: a sent mail cannot be read back from the API.
 func (r *passwordResetRequestResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {
 }
 
-// Update only runs for changes of timeouts, since every other argument
-// requires replacement; it sends nothing.
+// Update only records changes of timeouts and resend_after, and the triggers
+// a configuration first gives an adopted request; every other change
+// requires replacement. It sends nothing.
 func (r *passwordResetRequestResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan passwordResetRequestModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)

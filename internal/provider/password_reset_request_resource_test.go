@@ -4,14 +4,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
 )
@@ -182,4 +187,425 @@ resource "clevermaps_password_reset_request" "all" {
 		}
 	}
 	t.Logf("%d resources in %s", len(emails), time.Since(start))
+}
+
+// requiredProviders names the provider's source. Import steps of
+// terraform-plugin-testing use their configuration as written, without the
+// required_providers block that ordinary steps get added, and the CLI would
+// otherwise look for hashicorp/clevermaps.
+const requiredProviders = `
+terraform {
+  required_providers {
+    clevermaps = {
+      source = "clevermaps/clevermaps"
+    }
+  }
+}
+`
+
+func resendAfterConfig(api *standin.Server, email, resendAfter string) string {
+	return providerBlock(api) + fmt.Sprintf(`
+resource "clevermaps_password_reset_request" "test" {
+  email        = %q
+  resend_after = %q
+}
+`, email, resendAfter)
+}
+
+// TestAccPasswordResetRequest_resendAfter walks a request through resend_after:
+// not yet due (nothing sent), due (replaced, one more mail), and a longer
+// resend_after afterwards (recorded in place, nothing sent).
+func TestAccPasswordResetRequest_resendAfter(t *testing.T) {
+	api := newTestAPI(t)
+	const addr = "clevermaps_password_reset_request.test"
+	var firstSent string
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: resendAfterConfig(api, adaEmail, "1h"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectRequests{api, standin.EndpointRequestReset, 1},
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("resend_after"), knownvalue.StringExact("1h")),
+				},
+				Check: func(s *terraform.State) error {
+					firstSent = s.RootModule().Resources[addr].Primary.Attributes["requested_at"]
+					return nil
+				},
+			},
+			{
+				// Not due for an hour: nothing to do.
+				Config:            resendAfterConfig(api, adaEmail, "1h"),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 1}},
+			},
+			{
+				// requested_at has whole seconds, so after 1.1 s a second
+				// has certainly passed since it.
+				PreConfig: func() { time.Sleep(1100 * time.Millisecond) },
+				Config:    resendAfterConfig(api, adaEmail, "1s"),
+				// A second later the new mail is due again.
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate),
+						plancheck.ExpectUnknownValue(addr, tfjsonpath.New("requested_at")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 2}},
+				Check: func(s *terraform.State) error {
+					if now := s.RootModule().Resources[addr].Primary.Attributes["requested_at"]; now == firstSent || !rfc3339.MatchString(now) {
+						return fmt.Errorf("requested_at %q after the new mail, first was %q", now, firstSent)
+					}
+					return nil
+				},
+			},
+			{
+				// A longer interval is recorded in place; the mail just sent
+				// is not due.
+				Config: resendAfterConfig(api, adaEmail, "168h"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 2}},
+			},
+		},
+	})
+	if n := len(api.MailsTo(adaEmail)); n != 2 {
+		t.Errorf("%s got %d mails, want 2", adaEmail, n)
+	}
+}
+
+func TestValidation_resendAfter(t *testing.T) {
+	api := newTestAPI(t)
+	ps := newProtocolServer(t, endpointAttrs(api))
+	for value, wantInDetail := range map[string]string{
+		"":      "it is empty",
+		"0s":    "greater than zero",
+		"-1h":   "greater than zero",
+		"7d":    "days are not a unit",
+		"soon":  "not a duration",
+		"168":   "not a duration",
+		"1h 5m": "not a duration",
+	} {
+		t.Run(value, func(t *testing.T) {
+			diags := ps.validateResource(t, "clevermaps_password_reset_request", map[string]tftypes.Value{
+				"email": str(adaEmail), "resend_after": str(value),
+			})
+			expectAttrError(t, diags, "resend_after", "")
+			if text := diagText(diags); !strings.Contains(text, wantInDetail) {
+				t.Errorf("diagnostics do not say %q:\n%s", wantInDetail, text)
+			}
+		})
+	}
+	for _, good := range []string{"168h", "1s", "36h30m", "1.5h"} {
+		diags := ps.validateResource(t, "clevermaps_password_reset_request", map[string]tftypes.Value{
+			"email": str(adaEmail), "resend_after": str(good),
+		})
+		if len(diags) != 0 {
+			t.Errorf("%q: unexpected diagnostics:\n%s", good, diagText(diags))
+		}
+	}
+	if n := len(api.Journal()); n != 0 {
+		t.Errorf("the API received %d request(s), want none", n)
+	}
+}
+
+// planRequest plans clevermaps_password_reset_request over the protocol
+// from a prior state, as Terraform core would before an apply.
+func planRequest(t *testing.T, ps *protocolServer, prior, config map[string]tftypes.Value) *tfprotov6.PlanResourceChangeResponse {
+	t.Helper()
+	const typeName = "clevermaps_password_reset_request"
+	typ := ps.resourceTypes[typeName]
+	// The proposed new state is the configuration with computed values
+	// taken from the prior state, as core proposes it.
+	proposed := map[string]tftypes.Value{}
+	for k, v := range config {
+		proposed[k] = v
+	}
+	proposed["id"], proposed["requested_at"] = prior["id"], prior["requested_at"]
+	resp, err := ps.PlanResourceChange(t.Context(), &tfprotov6.PlanResourceChangeRequest{
+		TypeName:         typeName,
+		PriorState:       dynamicValue(t, typ, prior),
+		ProposedNewState: dynamicValue(t, typ, proposed),
+		Config:           dynamicValue(t, typ, config),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// TestPasswordResetRequest_resendAfterPlan checks what the plan of a due
+// request carries: the replacement on requested_at, requested_at unknown,
+// and a warning naming the address and when it was last mailed.
+func TestPasswordResetRequest_resendAfterPlan(t *testing.T) {
+	api := newTestAPI(t)
+	ps := newProtocolServer(t, endpointAttrs(api))
+	config := map[string]tftypes.Value{"email": str(adaEmail), "resend_after": str("168h")}
+	prior := func(sentAt time.Time) map[string]tftypes.Value {
+		return map[string]tftypes.Value{
+			"id": str("0123456789abcdef0123456789abcdef"), "email": str(adaEmail), "resend_after": str("168h"),
+			"requested_at": str(sentAt.UTC().Format(time.RFC3339)),
+		}
+	}
+
+	due := time.Now().Add(-169 * time.Hour)
+	resp := planRequest(t, ps, prior(due), config)
+	if len(resp.RequiresReplace) != 1 || resp.RequiresReplace[0].String() != `AttributeName("requested_at")` {
+		t.Errorf("RequiresReplace = %v, want requested_at", resp.RequiresReplace)
+	}
+	planned, err := resp.PlannedState.Unmarshal(ps.resourceTypes["clevermaps_password_reset_request"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attrs map[string]tftypes.Value
+	if err := planned.As(&attrs); err != nil {
+		t.Fatal(err)
+	}
+	if attrs["requested_at"].IsKnown() {
+		t.Errorf("planned requested_at is %v, want unknown", attrs["requested_at"])
+	}
+	text := diagText(resp.Diagnostics)
+	if hasErrors(resp.Diagnostics) || !strings.Contains(text, "WARNING: Password-reset mail due again") ||
+		!strings.Contains(text, `"ada@example.com" was sent at `+due.UTC().Format(time.RFC3339)) ||
+		!strings.Contains(text, `[at AttributeName("resend_after")]`) {
+		t.Errorf("diagnostics:\n%s", text)
+	}
+
+	// A day short of due: no replacement, no warning.
+	resp = planRequest(t, ps, prior(time.Now().Add(-143*time.Hour)), config)
+	if len(resp.RequiresReplace) != 0 || len(resp.Diagnostics) != 0 {
+		t.Errorf("not due yet, but RequiresReplace = %v, diagnostics:\n%s", resp.RequiresReplace, diagText(resp.Diagnostics))
+	}
+	// Without resend_after, never.
+	noResend := map[string]tftypes.Value{"email": str(adaEmail)}
+	p := prior(time.Now().Add(-10000 * time.Hour))
+	p["resend_after"] = tftypes.NewValue(tftypes.String, nil)
+	resp = planRequest(t, ps, p, noResend)
+	if len(resp.RequiresReplace) != 0 || len(resp.Diagnostics) != 0 {
+		t.Errorf("without resend_after, RequiresReplace = %v, diagnostics:\n%s", resp.RequiresReplace, diagText(resp.Diagnostics))
+	}
+	if n := len(api.Journal()); n != 0 {
+		t.Errorf("planning sent %d request(s)", n)
+	}
+}
+
+// adoptConfig is a request for ada with triggers and resend_after, plus an
+// import block with importID when it is not empty.
+func adoptConfig(api *standin.Server, wave, importID string) string {
+	cfg := providerBlock(api) + fmt.Sprintf(`
+resource "clevermaps_password_reset_request" "test" {
+  email        = %q
+  resend_after = "168h"
+  triggers = {
+    wave = %q
+  }
+}
+`, adaEmail, wave)
+	if importID != "" {
+		cfg += fmt.Sprintf(`
+import {
+  to = clevermaps_password_reset_request.test
+  id = %q
+}
+`, importID)
+	}
+	return cfg
+}
+
+// TestAccPasswordResetRequest_importBlock adopts a mail sent outside
+// Terraform with an import block: the plan imports and records triggers and
+// resend_after in place, and the stand-in sees no request until the
+// configuration itself asks for a new mail.
+func TestAccPasswordResetRequest_importBlock(t *testing.T) {
+	api := newTestAPI(t)
+	const addr = "clevermaps_password_reset_request.test"
+	before := time.Now().UTC().Truncate(time.Second)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_5_0)},
+		Steps: []resource.TestStep{
+			{
+				Config: adoptConfig(api, "1", adaEmail),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectRequests{api, standin.EndpointRequestReset, 0},
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("email"), knownvalue.StringExact(adaEmail)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("triggers"), knownvalue.MapExact(map[string]knownvalue.Check{"wave": knownvalue.StringExact("1")})),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{32}$`))),
+				},
+				Check: func(s *terraform.State) error {
+					got, err := time.Parse(time.RFC3339, s.RootModule().Resources[addr].Primary.Attributes["requested_at"])
+					if err != nil || got.Before(before) || got.After(time.Now()) {
+						return fmt.Errorf("requested_at %v (%v), want the time of the import", got, err)
+					}
+					return nil
+				},
+			},
+			{
+				// The import block gone: nothing to do.
+				Config:            adoptConfig(api, "1", ""),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 0}},
+			},
+			{
+				// Once adopted, a triggers change sends a mail as usual.
+				Config: adoptConfig(api, "2", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 1}},
+			},
+		},
+	})
+	if n := len(api.MailsTo(adaEmail)); n != 1 {
+		t.Errorf("%s got %d mails, want 1 (the triggers change only)", adaEmail, n)
+	}
+}
+
+// TestAccPasswordResetRequest_importBlockLapsed adopts a mail whose send
+// time, given in the import ID, lies longer ago than resend_after: the same
+// plan imports it and replaces it, so exactly one new mail goes out.
+func TestAccPasswordResetRequest_importBlockLapsed(t *testing.T) {
+	api := newTestAPI(t)
+	const addr = "clevermaps_password_reset_request.test"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_5_0)},
+		Steps: []resource.TestStep{{
+			Config: adoptConfig(api, "1", adaEmail+",2020-01-02T03:04:05Z"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				expectRequests{api, standin.EndpointRequestReset, 1},
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("requested_at"), knownvalue.StringRegexp(regexp.MustCompile(`^20[3-9]|^202[6-9]`))),
+			},
+		}},
+	})
+}
+
+// TestAccPasswordResetRequest_importCommand adopts a mail with
+// `terraform import`: the state records the address and the given send time,
+// the next plan is empty, and nothing reaches the API.
+func TestAccPasswordResetRequest_importCommand(t *testing.T) {
+	api := newTestAPI(t)
+	const addr = "clevermaps_password_reset_request.test"
+	config := requiredProviders + providerBlock(api) + fmt.Sprintf(`
+resource "clevermaps_password_reset_request" "test" {
+  email = %q
+}
+`, graceEmail)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				// plugin-testing reads the prior state before an import step,
+				// so start from an empty configuration.
+				Config: requiredProviders + providerBlock(api),
+			},
+			{
+				Config:             config,
+				ResourceName:       addr,
+				ImportState:        true,
+				ImportStateId:      graceEmail + ",2026-11-20T09:00:00Z",
+				ImportStatePersist: true,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 {
+						return fmt.Errorf("%d imported instances, want 1", len(states))
+					}
+					a := states[0].Attributes
+					if a["email"] != graceEmail || a["requested_at"] != "2026-11-20T09:00:00Z" || len(a["id"]) != 32 {
+						return fmt.Errorf("imported attributes %v", a)
+					}
+					if n := len(api.Journal()); n != 0 {
+						return fmt.Errorf("the API received %d request(s) during the import, want none", n)
+					}
+					return nil
+				},
+			},
+			{
+				Config:            config,
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 0}},
+			},
+		},
+	})
+	if n := len(api.Journal()); n != 0 {
+		t.Errorf("the API received %d request(s), want none", n)
+	}
+}
+
+func TestAccPasswordResetRequest_importInvalidID(t *testing.T) {
+	api := newTestAPI(t)
+	config := requiredProviders + providerBlock(api) + fmt.Sprintf(`
+resource "clevermaps_password_reset_request" "test" {
+  email = %q
+}
+`, adaEmail)
+	// The parser's cases are in TestParseRequestImportID; these two check
+	// that its verdict reaches the person running the import.
+	for id, want := range map[string]string{
+		"ada at example.com":    `(?s)Invalid import ID.*the\s+address\s+is\s+not\s+valid\s+\(it\s+contains\s+spaces\).*Nothing\s+was\s+sent`,
+		adaEmail + ",yesterday": `(?s)Invalid import ID.*not\s+an\s+RFC\s+3339\s+time`,
+	} {
+		t.Run(id, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { testAccPreCheck(t) },
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{
+					{Config: requiredProviders + providerBlock(api)},
+					{
+						Config:        config,
+						ResourceName:  "clevermaps_password_reset_request.test",
+						ImportState:   true,
+						ImportStateId: id,
+						ExpectError:   regexp.MustCompile(want),
+					},
+				},
+			})
+		})
+	}
+	if n := len(api.Journal()); n != 0 {
+		t.Errorf("the API received %d request(s), want none", n)
+	}
+}
+
+func TestParseRequestImportID(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		id, email, sentAt, problem string
+	}{
+		{id: adaEmail, email: adaEmail, sentAt: "2026-11-27T12:00:00Z"},
+		{id: adaEmail + ",2026-11-20T09:00:00Z", email: adaEmail, sentAt: "2026-11-20T09:00:00Z"},
+		{id: adaEmail + ",2026-11-20T10:00:00+01:00", email: adaEmail, sentAt: "2026-11-20T09:00:00Z"},
+		{id: adaEmail + ",yesterday", problem: "not an RFC 3339 time"},
+		{id: adaEmail + ",", problem: "not an RFC 3339 time"},
+		{id: adaEmail + ",2026-11-20", problem: "not an RFC 3339 time"},
+		{id: adaEmail + ",2026-11-28T00:00:00Z", problem: "in the future"},
+		{id: ",2026-11-20T09:00:00Z", problem: "the address is not valid (it is empty)"},
+		{id: "", problem: "the address is not valid (it is empty)"},
+		{id: "ada at example.com", problem: "the address is not valid (it contains spaces)"},
+		{id: "Ada Lovelace <ada@example.com>", problem: "the address is not valid (it contains spaces)"},
+		{id: "ada@example.com 2026-11-20T09:00:00Z", problem: "the address is not valid (it contains spaces)"},
+		{id: "ada@localhost,2026-11-20T09:00:00Z", problem: "no valid domain"},
+	} {
+		email, sentAt, problem := parseRequestImportID(c.id, now)
+		switch {
+		case c.problem != "" && !strings.Contains(problem, c.problem):
+			t.Errorf("%q: problem %q, want one containing %q", c.id, problem, c.problem)
+		case c.problem == "" && (problem != "" || email != c.email || sentAt.UTC().Format(time.RFC3339) != c.sentAt):
+			t.Errorf("%q: got %q, %v, %q; want %q, %s", c.id, email, sentAt, problem, c.email, c.sentAt)
+		}
+	}
 }

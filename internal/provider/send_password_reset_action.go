@@ -3,9 +3,15 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/actionvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -14,9 +20,15 @@ import (
 )
 
 var (
-	_ action.Action              = (*sendPasswordResetAction)(nil)
-	_ action.ActionWithConfigure = (*sendPasswordResetAction)(nil)
+	_ action.Action                     = (*sendPasswordResetAction)(nil)
+	_ action.ActionWithConfigure        = (*sendPasswordResetAction)(nil)
+	_ action.ActionWithConfigValidators = (*sendPasswordResetAction)(nil)
 )
+
+// maxActionEmails bounds the emails list of one invocation. An action has
+// no prior value to diff its list against, so the CLI's cost of rendering
+// large lists in a plan does not apply as it does to the batch resource.
+const maxActionEmails = 100_000
 
 // sendPasswordResetAction sends a reset mail as a Terraform 1.14+ action: a
 // one-shot operation with no state, which is what sending a mail really is.
@@ -29,7 +41,9 @@ func newSendPasswordResetAction() action.Action {
 }
 
 type sendPasswordResetModel struct {
-	Email types.String `tfsdk:"email"`
+	Email       types.String `tfsdk:"email"`
+	Emails      types.List   `tfsdk:"emails"`
+	Concurrency types.Int64  `tfsdk:"concurrency"`
 }
 
 func (a *sendPasswordResetAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
@@ -41,14 +55,42 @@ func (a *sendPasswordResetAction) Schema(_ context.Context, _ action.SchemaReque
 		MarkdownDescription: "Sends a CleverMaps password-reset mail (`POST /accounts/passwordReset`) when invoked, " +
 			"for example from a resource's `action_trigger` or with `terraform apply -invoke`. Requires Terraform 1.14+. " +
 			"Unlike `clevermaps_password_reset_request` it keeps no state: use it for one-off resets; use the resource " +
-			"when the configuration should remember that a mail was sent.",
+			"when the configuration should remember that a mail was sent.\n\n" +
+			"Give either `email` for one address or `emails` for many. With `emails` the mails are sent in parallel and " +
+			"the action reports its progress (addresses sent, failed and unknown) each time another tenth of the list is " +
+			"done, and at the end. Every invocation mails every address in the list again.",
 		Attributes: map[string]schema.Attribute{
 			"email": schema.StringAttribute{
-				MarkdownDescription: "Email address of the CleverMaps account that gets the reset mail.",
-				Required:            true,
+				MarkdownDescription: "Email address of the CleverMaps account that gets the reset mail. Exactly one of `email` and `emails` must be set.",
+				Optional:            true,
 				Validators:          []validator.String{emailValidator{}},
 			},
+			"emails": schema.ListAttribute{
+				MarkdownDescription: fmt.Sprintf("Email addresses of the CleverMaps accounts that get a reset mail, "+
+					"1 to %d of them. Each address is mailed once, however often it appears (addresses that differ only "+
+					"in case are the same address). If some addresses fail, the others are still mailed and the action "+
+					"fails with a list of the failed ones and why. Exactly one of `email` and `emails` must be set.", maxActionEmails),
+				ElementType: types.StringType,
+				Optional:    true,
+				Validators: []validator.List{
+					listvalidator.SizeBetween(1, maxActionEmails),
+					listvalidator.NoNullValues(),
+					listvalidator.ValueStringsAre(emailValidator{}),
+				},
+			},
+			"concurrency": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("How many requests the action sends at once for `emails`, from 1 to 256. "+
+					"Defaults to %d. The provider's `max_concurrent_requests` and `requests_per_second` still apply on top.", defaultBatchConcurrency),
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(1, 256)},
+			},
 		},
+	}
+}
+
+func (a *sendPasswordResetAction) ConfigValidators(context.Context) []action.ConfigValidator {
+	return []action.ConfigValidator{
+		actionvalidator.ExactlyOneOf(path.MatchRoot("email"), path.MatchRoot("emails")),
 	}
 }
 
@@ -62,6 +104,10 @@ func (a *sendPasswordResetAction) Invoke(ctx context.Context, req action.InvokeR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if !m.Emails.IsNull() {
+		a.invokeMany(ctx, m, resp)
+		return
+	}
 	email := m.Email.ValueString()
 	resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("Requesting a password-reset mail for %s", email)})
 	if err := a.client.RequestPasswordReset(ctx, email); err != nil {
@@ -69,4 +115,60 @@ func (a *sendPasswordResetAction) Invoke(ctx context.Context, req action.InvokeR
 		return
 	}
 	resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("Password-reset mail sent to %s", email)})
+}
+
+// invokeMany mails every address in emails in parallel and reports progress
+// each time another tenth is done; the last report is the final count.
+func (a *sendPasswordResetAction) invokeMany(ctx context.Context, m sendPasswordResetModel, resp *action.InvokeResponse) {
+	emails := distinctEmails(ctx, m.Emails, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	workers := defaultBatchConcurrency
+	if !m.Concurrency.IsNull() {
+		workers = int(m.Concurrency.ValueInt64())
+	}
+	resp.SendProgress(action.InvokeProgressEvent{
+		Message: fmt.Sprintf("Requesting password-reset mails for %d addresses, up to %d at a time", len(emails), workers),
+	})
+	progress := newSendProgress(len(emails))
+	failures := map[string]error{}
+	requestResets(ctx, a.client, emails, workers, func(email string, err error) {
+		if err != nil {
+			failures[email] = err
+		}
+		if counts, report := progress.Record(err); report {
+			resp.SendProgress(action.InvokeProgressEvent{Message: "Password-reset mails: " + counts.String()})
+		}
+	})
+	addActionFailures(&resp.Diagnostics, failures, progress.Counts())
+}
+
+// addActionFailures reports the addresses that did not get a mail, sorted,
+// with the reason for each.
+func addActionFailures(diags *diag.Diagnostics, failures map[string]error, counts sendCounts) {
+	if len(failures) == 0 {
+		return
+	}
+	emails := make([]string, 0, len(failures))
+	for e := range failures {
+		emails = append(emails, e)
+	}
+	slices.Sort(emails)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d of %d password-reset requests did not succeed (%d failed, %d with an unknown outcome); "+
+		"the other %d addresses got a mail.\n", len(failures), counts.Total, counts.Failed, counts.Unknown, counts.Sent)
+	for i, e := range emails {
+		if i == maxListedFailures {
+			fmt.Fprintf(&b, "\n- ... and %d more", len(emails)-maxListedFailures)
+			break
+		}
+		fmt.Fprintf(&b, "\n- %s: %s", e, batchFailureReason(failures[e]))
+	}
+	if counts.Unknown > 0 {
+		fmt.Fprintf(&b, "\n\nFor %d address(es) the outcome is unknown: the server may have sent the mail, and the request "+
+			"was not repeated so that nobody gets two. Check with those users before mailing them again.", counts.Unknown)
+	}
+	b.WriteString("\n\nInvoking the action again mails every address in the list again; to retry only the failed ones, list only them.")
+	diags.AddAttributeError(path.Root("emails"), "Some password-reset mails were not sent", b.String())
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -143,6 +144,47 @@ func (endpointValidator) ValidateString(_ context.Context, req validator.StringR
 	if _, err := client.ParseEndpoint(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CleverMaps endpoint", fmt.Sprintf("%s.", err))
 	}
+}
+
+// durationValidator accepts a positive Go duration such as "168h" or
+// "90m", the form resend_after takes on both the single and the batch reset
+// resource, so that the two cannot come to mean different things.
+type durationValidator struct{}
+
+func (durationValidator) Description(context.Context) string {
+	return `value must be a positive duration such as "168h" (units h, m, s)`
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, problem := parsePositiveDuration(req.ConfigValue.ValueString()); problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf("The value %q is not a usable duration: %s. Write it as a number with a unit, such as \"168h\" for 7 days or \"36h30m\".",
+				printable(req.ConfigValue.ValueString()), problem))
+	}
+}
+
+// parsePositiveDuration parses s as time.ParseDuration does and requires the
+// result to be positive. It returns the duration, or why s is not usable.
+// Days are not a Go unit, and the message says so, because "7d" is what
+// people write first.
+func parsePositiveDuration(s string) (time.Duration, string) {
+	d, err := time.ParseDuration(s)
+	switch {
+	case s == "":
+		return 0, "it is empty"
+	case err != nil && strings.HasSuffix(s, "d"):
+		return 0, "days are not a unit; use hours (\"168h\" is 7 days)"
+	case err != nil:
+		return 0, "it is not a duration with units h, m or s"
+	case d <= 0:
+		return 0, "it must be greater than zero"
+	}
+	return d, ""
 }
 
 // printable quotes at most 80 characters of a user's input for a message.

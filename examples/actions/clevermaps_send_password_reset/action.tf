@@ -5,3 +5,12 @@ action "clevermaps_send_password_reset" "ada" {
     email = "ada@example.com"
   }
 }
+
+# A whole list at once: the mails go out in parallel, and the CLI shows the
+# progress (sent, failed, unknown) each time another tenth is done.
+action "clevermaps_send_password_reset" "wave" {
+  config {
+    emails      = ["ada@example.com", "grace@example.com", "margaret@example.com"]
+    concurrency = 8
+  }
+}

@@ -13,3 +13,10 @@ resource "clevermaps_password_reset_request" "team" {
 
   email = each.value
 }
+
+# Mail again whenever the last mail is more than 7 days old, at the next
+# plan and apply after that.
+resource "clevermaps_password_reset_request" "reminder" {
+  email        = "margaret@example.com"
+  resend_after = "168h"
+}

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -17,11 +18,14 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
 )
@@ -54,12 +58,57 @@ func newPasswordResetRequestsResource() resource.Resource {
 }
 
 type passwordResetRequestsModel struct {
-	ID          types.String   `tfsdk:"id"`
-	Emails      types.List     `tfsdk:"emails"`
-	Triggers    types.Map      `tfsdk:"triggers"`
-	Concurrency types.Int64    `tfsdk:"concurrency"`
-	Sent        types.Map      `tfsdk:"sent"`
-	Timeouts    timeouts.Value `tfsdk:"timeouts"`
+	ID                   types.String   `tfsdk:"id"`
+	Emails               types.List     `tfsdk:"emails"`
+	AlreadyMailed        types.List     `tfsdk:"already_mailed"`
+	Triggers             types.Map      `tfsdk:"triggers"`
+	Concurrency          types.Int64    `tfsdk:"concurrency"`
+	ResendAfter          types.String   `tfsdk:"resend_after"`
+	MaxNewEmails         types.Int64    `tfsdk:"max_new_emails"`
+	RetryUnknownOutcomes types.Bool     `tfsdk:"retry_unknown_outcomes"`
+	ToMail               types.List     `tfsdk:"to_mail"`
+	Sent                 types.Map      `tfsdk:"sent"`
+	Unmailed             types.Map      `tfsdk:"unmailed"`
+	Timeouts             timeouts.Value `tfsdk:"timeouts"`
+}
+
+// Why an address was left unmailed: the values of unmailed[*].reason.
+const (
+	reasonNotSent        = "not_sent"
+	reasonRejected       = "rejected"
+	reasonOutcomeUnknown = "outcome_unknown"
+)
+
+// unmailedType is the element type of `unmailed`.
+var unmailedType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"reason": types.StringType,
+	"detail": types.StringType,
+}}
+
+type unmailedEntry struct {
+	Reason string `tfsdk:"reason"`
+	Detail string `tfsdk:"detail"`
+}
+
+// The default create and update timeout grows with the number of addresses
+// to mail, so that a large wave against a rate-limited API is not cut off by
+// a fixed bound: a base plus a share per address. Variables so that a test
+// can check the rule at a scale that fits CI.
+var (
+	batchTimeoutBase       = 5 * time.Minute
+	batchTimeoutPerAddress = 250 * time.Millisecond
+)
+
+func defaultBatchTimeout(addresses int) time.Duration {
+	return batchTimeoutBase + time.Duration(addresses)*batchTimeoutPerAddress
+}
+
+// clockOffset shifts timeNow, so that tests can let resend_after lapse.
+var clockOffset atomic.Int64
+
+// timeNow is the clock of sent times and resend_after.
+func timeNow() time.Time {
+	return time.Now().Add(time.Duration(clockOffset.Load()))
 }
 
 func (r *passwordResetRequestsResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -68,46 +117,46 @@ func (r *passwordResetRequestsResource) Metadata(_ context.Context, req resource
 
 func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Sends CleverMaps password-reset mails to a list of addresses from one resource " +
-			"(`POST /accounts/passwordReset` once per address, in parallel).\n\n" +
-			"Use it when a pipeline onboards hundreds or thousands of accounts: Terraform's own cost per resource " +
-			"makes one `clevermaps_password_reset_request` per address slow at that scale, while this resource " +
-			"applies a thousand addresses in about a second (see the benchmarks in the repository). Terraform " +
-			"and OpenTofu render a list in a plan by comparing every element with every other, so a plan with " +
-			"10,000 addresses takes the CLI seconds and hundreds of megabytes even when nothing changes: split " +
-			"waves of tens of thousands into several resources. Use the single resource when each address needs " +
+		MarkdownDescription: "Sends CleverMaps password-reset mails to a list of addresses from one resource, in parallel.\n\n" +
+			"Use it to onboard many accounts at once; use `clevermaps_password_reset_request` when each address needs " +
 			"its own lifecycle or dependencies.\n\n" +
-			"Adding addresses sends mails only to the new ones; removing addresses sends nothing; changing " +
-			"`triggers` sends to every address again. If some addresses fail (for example no account exists), " +
-			"the others are still sent and recorded in `sent`, the failures are listed with their reasons, and " +
-			"the next apply sends only to the addresses not yet in `sent`. On the first apply such a partial " +
-			"failure is a warning rather than an error: Terraform marks a resource whose creation failed as " +
-			"tainted and replaces it on the next apply, which would mail every address again. Later applies " +
-			"report failures as errors. If every address fails, nothing is recorded and the apply fails.",
+			"Each address is mailed once. The plan lists in `to_mail` exactly the addresses the apply will mail: new " +
+			"addresses, addresses an earlier apply left unmailed, and addresses due again under `resend_after`. Removing " +
+			"addresses sends nothing; changing `triggers` mails every address again.\n\n" +
+			"After every apply, each address is either in `sent` (mailed, with the time) or in `unmailed` (with the " +
+			"reason). The next apply mails the `unmailed` addresses again, except those whose outcome is unknown (see " +
+			"`retry_unknown_outcomes`). When some addresses fail on the first apply, the apply reports a warning rather " +
+			"than an error, because Terraform replaces a resource whose creation failed and that would mail everyone " +
+			"again; later applies report failures as errors. To make a run fail whenever an address stays unmailed, add " +
+			"a `postcondition` on `unmailed` (see the example).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "Random identifier of this batch.",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			// A list with set semantics rather than a set: the plugin
-			// libraries compare sets pairwise, element by element, several
-			// times per plan and apply (tftypes.Value.Equal, the framework's
-			// duplicate check and semantic equality), which took 5.7 s for
-			// one comparison of two 4,000-address sets where a list takes
-			// 6 ms. See BenchmarkBatchResource.
+			// A list with set semantics rather than a set: see DESIGN.md
+			// ("The batch resource") for what sets cost at this scale.
 			"emails": schema.ListAttribute{
-				MarkdownDescription: "Email addresses of the CleverMaps accounts that get a reset mail. " +
-					"Order and repeats do not matter: each address is mailed once (addresses that differ only in " +
-					"case are the same address, as CleverMaps matches them), and reordering the list " +
-					"sends nothing (the plan still shows the new order as an in-place update). A `set(string)` " +
-					"value is accepted too: the CLI turns it into a list in sorted order. " +
-					"It is a list rather than a set because Terraform's plugin libraries compare sets element " +
-					"by element in pairs, which makes sets of thousands of addresses take minutes.",
+				MarkdownDescription: fmt.Sprintf("Email addresses of the CleverMaps accounts to mail, at most %d. "+
+					"Order and repeats do not matter, and addresses that differ only in case count as one. "+
+					"Reordering the list sends nothing. For larger waves, use one resource per chunk of addresses "+
+					"(see the onboarding guide).", maxBatchEmails),
 				ElementType: types.StringType,
 				Required:    true,
 				Validators: []validator.List{
-					listvalidator.SizeBetween(1, 100_000),
+					listvalidator.SizeBetween(1, maxBatchEmails),
+					listvalidator.NoNullValues(),
+					listvalidator.ValueStringsAre(emailValidator{}),
+				},
+			},
+			"already_mailed": schema.ListAttribute{
+				MarkdownDescription: "Addresses of `emails` that were already mailed outside this resource (for example by a " +
+					"script this resource replaces). They are recorded in `sent` with the time of the apply, without a mail. " +
+					"Addresses not in `emails` are ignored. Changing this list later never unsends or re-sends anything.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Validators: []validator.List{
 					listvalidator.NoNullValues(),
 					listvalidator.ValueStringsAre(emailValidator{}),
 				},
@@ -119,61 +168,302 @@ func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.S
 				PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
 			},
 			"concurrency": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("How many requests this resource sends at once. Defaults to %d. "+
+				MarkdownDescription: fmt.Sprintf("How many requests this resource sends at once, 1 to 256. Defaults to %d. "+
 					"The provider's `max_concurrent_requests` and `requests_per_second` still apply on top.", defaultBatchConcurrency),
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(1, 256)},
 			},
-			"sent": schema.MapAttribute{
-				MarkdownDescription: "The addresses the API accepted a reset request for, each with the time it did (RFC 3339, UTC).",
-				ElementType:         types.StringType,
-				Computed:            true,
+			"resend_after": schema.StringAttribute{
+				MarkdownDescription: "Mail an address again once this much time has passed since its last mail, for " +
+					"example `\"168h\"` for reset links that lapse after a week. A Go duration (units `h`, `m`, `s`), " +
+					"greater than zero. The plan then lists the address in `to_mail` and says why. Unset means never.",
+				Optional:   true,
+				Validators: []validator.String{durationValidator{}},
 			},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true}),
+			"max_new_emails": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("Safety limit: a plan that would mail more addresses than this fails, "+
+					"and nothing is sent. Defaults to %d, enough for a team's or a department's onboarding wave but not "+
+					"for a mistake such as a list joined against a whole directory. Raise it for a planned larger wave, "+
+					"or set `0` for no limit.", defaultMaxNewEmails),
+				Optional:   true,
+				Computed:   true,
+				Default:    int64default.StaticInt64(defaultMaxNewEmails),
+				Validators: []validator.Int64{int64validator.AtLeast(0)},
+			},
+			"retry_unknown_outcomes": schema.BoolAttribute{
+				MarkdownDescription: "Whether the next apply mails again the addresses whose outcome is unknown " +
+					"(`unmailed` reason `outcome_unknown`: the request reached the API but its answer was lost, so the " +
+					"mail may have gone out). Defaults to `false`: such an address is not mailed twice unless you decide " +
+					"so, by setting this to `true` or by removing the address and adding it back.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+			},
+			"to_mail": schema.ListAttribute{
+				MarkdownDescription: "The addresses this apply mails, known when the plan is made: review it before you " +
+					"approve. Empty when the change mails nobody. After the apply it keeps the addresses that apply mailed " +
+					"or tried to mail.",
+				ElementType: types.StringType,
+				Computed:    true,
+			},
+			"sent": schema.MapAttribute{
+				MarkdownDescription: "The addresses the API accepted a reset request for, each with the time it did " +
+					"(RFC 3339, UTC). An address in `already_mailed` gets the time of the apply that recorded it.",
+				ElementType: types.StringType,
+				Computed:    true,
+			},
+			"unmailed": schema.MapAttribute{
+				MarkdownDescription: "Every address of `emails` that is not in `sent`, with `reason` and a `detail` " +
+					"sentence. `reason` is `not_sent` (the request never reached the API, or the API refused it before " +
+					"acting, for example while rate limiting, until the timeout), `rejected` (the API answered that it " +
+					"did not mail, for example because no account has the address; `detail` has its message) or " +
+					"`outcome_unknown` (the request reached the API but its answer was lost; the mail may have been sent). " +
+					"Empty when every address was mailed.",
+				ElementType: unmailedType,
+				Computed:    true,
+			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
+				Create: true, Update: true,
+				CreateDescription: "How long the apply that creates the resource may take, for example `\"2h\"`. " +
+					"Defaults to 5 minutes plus a quarter of a second per address to mail (10,000 addresses: about 47 " +
+					"minutes). Addresses not mailed by then are recorded in `unmailed` as `not_sent`.",
+				UpdateDescription: "The same bound for an apply that changes the resource; the same default.",
+			}),
 		},
 	}
 }
+
+const (
+	// maxBatchEmails is the most addresses one resource takes: the CLIs
+	// compare list elements pairwise when they render a plan, which grows
+	// with the square of the list (see DESIGN.md).
+	maxBatchEmails = 100_000
+	// defaultMaxNewEmails is the default mass-mail guard.
+	defaultMaxNewEmails = 500
+)
 
 func (r *passwordResetRequestsResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-// ModifyPlan predicts `sent`: unchanged when nothing is to be sent, the prior
-// map minus removed addresses when addresses were only removed, and unknown
-// when some address still needs a mail (new, or failed before).
-func (r *passwordResetRequestsResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
-		return
+// batchState is the part of the resource's state that decides what to mail.
+type batchState struct {
+	sent     map[string]string        // by address as spelled in state
+	unmailed map[string]unmailedEntry // by address as spelled in state
+}
+
+// mailPlan is what one apply mails, computed in the same way at plan and at
+// apply time.
+type mailPlan struct {
+	emails   []string          // distinct, in first order and spelling
+	toMail   []string          // in the order of emails
+	adopted  []string          // already_mailed addresses to record as sent
+	kept     map[string]string // sent entries that stay, by spelling in emails
+	unmailed map[string]unmailedEntry
+	resends  []string // to_mail entries due again under resend_after
+	retries  []string // to_mail entries an earlier apply left unmailed
+}
+
+// planMail decides what to mail for distinct emails given the prior state
+// (empty on create or replacement).
+func planMail(emails, alreadyMailed []string, prior batchState, resendAfter time.Duration, retryUnknown bool, now time.Time) mailPlan {
+	sentAt := make(map[string]string, len(prior.sent))
+	for e, at := range prior.sent {
+		sentAt[emailKey(e)] = at
 	}
-	var state, plan passwordResetRequestsModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	left := make(map[string]unmailedEntry, len(prior.unmailed))
+	for e, u := range prior.unmailed {
+		left[emailKey(e)] = u
+	}
+	adopt := make(map[string]struct{}, len(alreadyMailed))
+	for _, e := range alreadyMailed {
+		adopt[emailKey(e)] = struct{}{}
+	}
+	p := mailPlan{emails: emails, kept: make(map[string]string, len(emails)), unmailed: map[string]unmailedEntry{}}
+	for _, e := range emails {
+		k := emailKey(e)
+		if at, ok := sentAt[k]; ok {
+			if resendAfter > 0 && due(at, resendAfter, now) {
+				p.toMail = append(p.toMail, e)
+				p.resends = append(p.resends, e)
+			} else {
+				p.kept[e] = at
+			}
+			continue
+		}
+		if _, ok := adopt[k]; ok {
+			// Listed as mailed elsewhere: also how a person settles an
+			// unknown outcome they checked.
+			p.adopted = append(p.adopted, e)
+			continue
+		}
+		if u, ok := left[k]; ok {
+			if u.Reason == reasonOutcomeUnknown && !retryUnknown {
+				p.unmailed[e] = u
+				continue
+			}
+			p.toMail = append(p.toMail, e)
+			p.retries = append(p.retries, e)
+			continue
+		}
+		p.toMail = append(p.toMail, e)
+	}
+	return p
+}
+
+// due reports whether a mail sent at (RFC 3339) is resendAfter old. A time
+// that does not parse is treated as due: it cannot be shown to be recent.
+func due(at string, resendAfter time.Duration, now time.Time) bool {
+	t, err := time.Parse(time.RFC3339, at)
+	return err != nil || !now.Before(t.Add(resendAfter))
+}
+
+// ModifyPlan fills in `to_mail`, `sent` and `unmailed`, enforces the
+// mass-mail guard, and explains re-sends, so that the plan shows exactly
+// what the apply will do.
+func (r *passwordResetRequestsResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroy: nothing is sent
+	}
+	var plan passwordResetRequestsModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// With the list or one of its addresses unknown, the configuration has
-	// changed, so the framework has already marked `sent` unknown.
-	if plan.Emails.IsUnknown() || slices.ContainsFunc(plan.Emails.Elements(), attr.Value.IsUnknown) ||
-		!plan.Triggers.Equal(state.Triggers) {
-		return // A triggers change replaces the resource.
-	}
-	emails := distinctEmails(ctx, plan.Emails, &resp.Diagnostics)
-	sent := map[string]string{}
-	resp.Diagnostics.Append(state.Sent.ElementsAs(ctx, &sent, false)...)
-	if resp.Diagnostics.HasError() {
+	if !knownList(plan.Emails) || !knownList(plan.AlreadyMailed) || plan.ResendAfter.IsUnknown() ||
+		plan.RetryUnknownOutcomes.IsUnknown() || plan.MaxNewEmails.IsUnknown() || plan.Triggers.IsUnknown() {
+		// Decided at apply time, where the guard is enforced as well.
+		setUnknownResults(ctx, &resp.Plan, &resp.Diagnostics)
 		return
 	}
-	kept, pending := splitBySent(emails, sent)
-	if len(pending) > 0 {
-		// Something to send. The framework only marks computed values
-		// unknown when the configuration changed, which it has not after a
-		// partial failure, so say it here.
+
+	prior := batchState{}
+	replacing := req.State.Raw.IsNull()
+	if !replacing {
+		var state passwordResetRequestsModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		replacing = !plan.Triggers.Equal(state.Triggers)
+		if !replacing {
+			prior = readBatchState(ctx, state, &resp.Diagnostics)
+		}
+	}
+	mp, ok := planFromModel(ctx, plan, prior, timeNow(), &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	if !replacing && len(mp.toMail) == 0 && req.Plan.Raw.Equal(req.State.Raw) {
+		return // Nothing changes, and a plan with no change stays empty.
+	}
+	checkGuard(&resp.Diagnostics, plan.MaxNewEmails.ValueInt64(), len(mp.toMail))
+	explainResends(&resp.Diagnostics, mp, plan.ResendAfter.ValueString())
+
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("to_mail"), stringList(mp.toMail))...)
+	if len(mp.toMail) > 0 || len(mp.adopted) > 0 {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("sent"), types.MapUnknown(types.StringType))...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("unmailed"), types.MapUnknown(unmailedType))...)
 		return
 	}
-	v, d := types.MapValueFrom(ctx, types.StringType, kept)
-	resp.Diagnostics.Append(d...)
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("sent"), v)...)
+	sent, unmailed := resultMaps(ctx, mp.kept, mp.unmailed, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("sent"), sent)...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("unmailed"), unmailed)...)
+}
+
+func knownList(l types.List) bool {
+	return !l.IsUnknown() && !slices.ContainsFunc(l.Elements(), attr.Value.IsUnknown)
+}
+
+func setUnknownResults(ctx context.Context, plan interface {
+	SetAttribute(context.Context, path.Path, any) diag.Diagnostics
+}, diags *diag.Diagnostics) {
+	diags.Append(plan.SetAttribute(ctx, path.Root("to_mail"), types.ListUnknown(types.StringType))...)
+	diags.Append(plan.SetAttribute(ctx, path.Root("sent"), types.MapUnknown(types.StringType))...)
+	diags.Append(plan.SetAttribute(ctx, path.Root("unmailed"), types.MapUnknown(unmailedType))...)
+}
+
+// planFromModel runs planMail on a configuration whose values are known.
+func planFromModel(ctx context.Context, m passwordResetRequestsModel, prior batchState, now time.Time, diags *diag.Diagnostics) (mailPlan, bool) {
+	emails := distinctEmails(ctx, m.Emails, diags)
+	var adopted []string
+	if !m.AlreadyMailed.IsNull() {
+		diags.Append(m.AlreadyMailed.ElementsAs(ctx, &adopted, false)...)
+	}
+	var resendAfter time.Duration
+	if !m.ResendAfter.IsNull() {
+		d, problem := parsePositiveDuration(m.ResendAfter.ValueString())
+		if problem != "" {
+			diags.AddAttributeError(path.Root("resend_after"), "Invalid duration", "resend_after "+problem+".")
+			return mailPlan{}, false
+		}
+		resendAfter = d
+	}
+	if diags.HasError() {
+		return mailPlan{}, false
+	}
+	return planMail(emails, adopted, prior, resendAfter, m.RetryUnknownOutcomes.ValueBool(), now), true
+}
+
+func readBatchState(ctx context.Context, m passwordResetRequestsModel, diags *diag.Diagnostics) batchState {
+	st := batchState{sent: map[string]string{}, unmailed: map[string]unmailedEntry{}}
+	if !m.Sent.IsNull() && !m.Sent.IsUnknown() {
+		diags.Append(m.Sent.ElementsAs(ctx, &st.sent, false)...)
+	}
+	if !m.Unmailed.IsNull() && !m.Unmailed.IsUnknown() {
+		diags.Append(m.Unmailed.ElementsAs(ctx, &st.unmailed, false)...)
+	}
+	return st
+}
+
+func stringList(values []string) types.List {
+	elems := make([]attr.Value, len(values))
+	for i, v := range values {
+		elems[i] = types.StringValue(v)
+	}
+	return types.ListValueMust(types.StringType, elems)
+}
+
+func resultMaps(ctx context.Context, sent map[string]string, unmailed map[string]unmailedEntry, diags *diag.Diagnostics) (types.Map, types.Map) {
+	s, d := types.MapValueFrom(ctx, types.StringType, sent)
+	diags.Append(d...)
+	u, d := types.MapValueFrom(ctx, unmailedType, unmailed)
+	diags.Append(d...)
+	return s, u
+}
+
+// checkGuard fails a plan (or an apply whose plan could not know) that would
+// mail more than limit addresses.
+func checkGuard(diags *diag.Diagnostics, limit int64, n int) {
+	if limit <= 0 || int64(n) <= limit {
+		return
+	}
+	diags.AddAttributeError(path.Root("max_new_emails"), "Too many addresses to mail",
+		fmt.Sprintf("This change would mail %d addresses, more than max_new_emails (%d), so nothing is sent. "+
+			"Check that the list of addresses is the one you mean; if it is, set max_new_emails to at least %d, or to 0 "+
+			"for no limit, and plan again.", n, limit, n))
+}
+
+// explainResends says in the plan why addresses that were dealt with before
+// are in to_mail.
+func explainResends(diags *diag.Diagnostics, mp mailPlan, resendAfter string) {
+	if len(mp.resends) > 0 {
+		diags.AddAttributeWarning(path.Root("to_mail"), "Addresses will be mailed again",
+			fmt.Sprintf("%d address(es) were last mailed %s or longer ago (resend_after) and will be mailed again: %s.",
+				len(mp.resends), resendAfter, listSome(mp.resends)))
+	}
+	if len(mp.retries) > 0 {
+		diags.AddAttributeWarning(path.Root("to_mail"), "Addresses an earlier apply left unmailed will be mailed",
+			fmt.Sprintf("%d address(es) in unmailed will be mailed now: %s.", len(mp.retries), listSome(mp.retries)))
+	}
+}
+
+// listSome joins up to maxListedFailures addresses.
+func listSome(emails []string) string {
+	if len(emails) <= maxListedFailures {
+		return strings.Join(emails, ", ")
+	}
+	return strings.Join(emails[:maxListedFailures], ", ") + fmt.Sprintf(" and %d more", len(emails)-maxListedFailures)
 }
 
 func (r *passwordResetRequestsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -182,37 +472,20 @@ func (r *passwordResetRequestsResource) Create(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	emails := distinctEmails(ctx, plan.Emails, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	sent, failures := r.sendAll(ctx, emails, concurrencyOf(plan))
-	if len(sent) == 0 && len(failures) > 0 {
-		addBatchFailures(&resp.Diagnostics, failures, len(emails), true)
-		return
-	}
-	// See the schema description for why a partial failure on create is a
-	// warning: an error would taint the resource and re-send every mail.
-	addBatchFailures(&resp.Diagnostics, failures, len(emails), false)
-
 	plan.ID = types.StringValue(randomID())
-	v, d := types.MapValueFrom(ctx, types.StringType, sent)
-	resp.Diagnostics.Append(d...)
-	plan.Sent = v
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if r.apply(ctx, &plan, batchState{}, false, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}
 }
 
 func (r *passwordResetRequestsResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {
 }
 
-// Update sends to the addresses not yet in `sent` and forgets removed ones.
-// Unlike on create, failures are errors here: the state saved with them keeps
-// every address that did get a mail, and an update error does not taint.
+// Delete only forgets: sent mails cannot be unsent.
+func (r *passwordResetRequestsResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}
+
+// Update mails what the plan lists and forgets removed addresses.
 func (r *passwordResetRequestsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state passwordResetRequestsModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -220,36 +493,105 @@ func (r *passwordResetRequestsResource) Update(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	emails := distinctEmails(ctx, plan.Emails, &resp.Diagnostics)
-	prior := map[string]string{}
-	resp.Diagnostics.Append(state.Sent.ElementsAs(ctx, &prior, false)...)
+	prior := readBatchState(ctx, state, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	sent, pending := splitBySent(emails, prior)
-	newlySent, failures := r.sendAll(ctx, pending, concurrencyOf(plan))
-	for e, at := range newlySent {
-		sent[e] = at
+	if r.apply(ctx, &plan, prior, true, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
-	addBatchFailures(&resp.Diagnostics, failures, len(pending), true)
-
-	v, d := types.MapValueFrom(ctx, types.StringType, sent)
-	resp.Diagnostics.Append(d...)
-	plan.Sent = v
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// Delete only forgets: sent mails cannot be unsent.
-func (r *passwordResetRequestsResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+// apply mails the plan's to_mail (or, when the plan could not know it, what
+// planMail decides now) and sets to_mail, sent and unmailed on m. It reports
+// whether m is to be saved as the new state.
+//
+// Failures are errors on update and warnings on create (see the schema
+// description), with one exception: a create that mailed nobody and knows
+// that nobody got a mail is an error and saves nothing, since the next
+// apply then simply starts again.
+func (r *passwordResetRequestsResource) apply(ctx context.Context, m *passwordResetRequestsModel, prior batchState, isUpdate bool, diags *diag.Diagnostics) bool {
+	mp, ok := planFromModel(ctx, *m, prior, timeNow(), diags)
+	if !ok {
+		return false
+	}
+	if !m.ToMail.IsUnknown() {
+		// Mail exactly what the plan showed, even if the clock has since
+		// made another address due.
+		var planned []string
+		diags.Append(m.ToMail.ElementsAs(ctx, &planned, false)...)
+		mp = withPlannedRecipients(mp, planned)
+	} else {
+		checkGuard(diags, m.MaxNewEmails.ValueInt64(), len(mp.toMail))
+	}
+	if diags.HasError() {
+		return false
+	}
+
+	var timeout time.Duration
+	var d diag.Diagnostics
+	if isUpdate {
+		timeout, d = m.Timeouts.Update(ctx, defaultBatchTimeout(len(mp.toMail)))
+	} else {
+		timeout, d = m.Timeouts.Create(ctx, defaultBatchTimeout(len(mp.toMail)))
+	}
+	diags.Append(d...)
+	sendCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	results := r.sendAll(sendCtx, mp.toMail, concurrencyOf(*m))
+	now := timeNow().UTC().Format(time.RFC3339)
+	sent, unmailed := mp.kept, mp.unmailed
+	for _, e := range mp.adopted {
+		sent[e] = now
+	}
+	failures := map[string]unmailedEntry{}
+	for _, e := range mp.toMail {
+		res := results[e]
+		if res.err == nil {
+			sent[e] = res.at
+			continue
+		}
+		u := classifyFailure(res.err)
+		unmailed[e] = u
+		failures[e] = u
+	}
+	nobodyMailed := len(sent) == 0 && !slices.ContainsFunc(slices.Collect(maps.Values(unmailed)), func(u unmailedEntry) bool {
+		return u.Reason == reasonOutcomeUnknown
+	})
+	if !isUpdate && nobodyMailed && len(failures) > 0 {
+		addBatchFailures(diags, failures, len(mp.toMail), true)
+		return false
+	}
+	addBatchFailures(diags, failures, len(mp.toMail), isUpdate)
+
+	m.ToMail = stringList(mp.toMail)
+	m.Sent, m.Unmailed = resultMaps(ctx, sent, unmailed, diags)
+	return !diags.HasError() || isUpdate
 }
 
-// emailKey is what two addresses must share to be the same address:
-// CleverMaps finds accounts by address without regard to case.
+// withPlannedRecipients restricts mp to the planned recipients: an address
+// that became due after the plan waits for the next one, and keeps its
+// entry in sent.
+func withPlannedRecipients(mp mailPlan, planned []string) mailPlan {
+	want := make(map[string]struct{}, len(planned))
+	for _, e := range planned {
+		want[emailKey(e)] = struct{}{}
+	}
+	toMail := mp.toMail[:0:0]
+	for _, e := range mp.toMail {
+		if _, ok := want[emailKey(e)]; ok {
+			toMail = append(toMail, e)
+		}
+	}
+	mp.toMail = toMail
+	return mp
+}
+
+// emailKey is what two addresses must share to be the same address. The
+// stand-in matches accounts without regard to case, and so does this
+// resource; see DESIGN.md ("Assumptions") for what that means if the API
+// did not.
 func emailKey(email string) string {
 	return strings.ToLower(email)
 }
@@ -269,25 +611,6 @@ func distinctEmails(ctx context.Context, list types.List, diags *diag.Diagnostic
 	})
 }
 
-// splitBySent divides distinct addresses into those already in sent, with
-// when they were sent (under their spelling in emails), and those still to
-// be mailed.
-func splitBySent(emails []string, sent map[string]string) (kept map[string]string, pending []string) {
-	sentAt := make(map[string]string, len(sent))
-	for e, at := range sent {
-		sentAt[emailKey(e)] = at
-	}
-	kept = make(map[string]string, len(emails))
-	for _, e := range emails {
-		if at, ok := sentAt[emailKey(e)]; ok {
-			kept[e] = at
-		} else {
-			pending = append(pending, e)
-		}
-	}
-	return kept, pending
-}
-
 func concurrencyOf(m passwordResetRequestsModel) int {
 	if m.Concurrency.IsNull() || m.Concurrency.IsUnknown() {
 		return defaultBatchConcurrency
@@ -295,94 +618,87 @@ func concurrencyOf(m passwordResetRequestsModel) int {
 	return int(m.Concurrency.ValueInt64())
 }
 
-// sendAll requests a reset for every address with a bounded pool of workers.
-// It returns when all are done or ctx ends; addresses not attempted because
-// ctx ended count as failures.
-func (r *passwordResetRequestsResource) sendAll(ctx context.Context, emails []string, workers int) (sent map[string]string, failures map[string]error) {
-	sent = make(map[string]string, len(emails))
-	failures = map[string]error{}
-	var mu sync.Mutex
-	jobs := make(chan string)
-	var wg sync.WaitGroup
-	for range min(workers, len(emails)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for email := range jobs {
-				err := r.client.RequestPasswordReset(ctx, email)
-				at := time.Now().UTC().Format(time.RFC3339)
-				mu.Lock()
-				if err != nil {
-					failures[email] = err
-				} else {
-					sent[email] = at
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for i, email := range emails {
-		if ctx.Err() != nil {
-			mu.Lock()
-			for _, e := range emails[i:] {
-				failures[e] = ctx.Err()
-			}
-			mu.Unlock()
-			break
-		}
-		jobs <- email
-	}
-	close(jobs)
-	wg.Wait()
-	return sent, failures
+// sendResult is the outcome of one address's request.
+type sendResult struct {
+	at  string // RFC 3339 time of the API's acceptance
+	err error
 }
 
-// addBatchFailures reports failed addresses, sorted, with the reason for
+// sendAll requests a reset for every address with a bounded pool of workers
+// and returns a result for every address. Addresses not started before ctx
+// ends fail with ctx's error, which is classified as not sent. Progress is
+// logged at INFO each time another tenth of the addresses is done.
+func (r *passwordResetRequestsResource) sendAll(ctx context.Context, emails []string, workers int) map[string]sendResult {
+	results := make(map[string]sendResult, len(emails))
+	progress := newSendProgress(len(emails))
+	requestResets(ctx, r.client, emails, workers, func(email string, err error) {
+		results[email] = sendResult{at: timeNow().UTC().Format(time.RFC3339), err: err}
+		if counts, report := progress.Record(err); report {
+			tflog.Info(ctx, "clevermaps_password_reset_requests: "+counts.String(), map[string]any{
+				"total": counts.Total, "sent": counts.Sent, "failed": counts.Failed, "unknown": counts.Unknown,
+			})
+		}
+	})
+	return results
+}
+
+// classifyFailure turns a failed request into its unmailed entry. The
+// detail says what happened, not what happens next, so that the action can
+// use it too.
+func classifyFailure(err error) unmailedEntry {
+	var apiErr *client.APIError
+	switch {
+	case errors.Is(err, client.ErrOutcomeUnknown):
+		return unmailedEntry{Reason: reasonOutcomeUnknown, Detail: "The request reached the API but its answer was lost (" + err.Error() + "); the mail may have been sent."}
+	case errors.Is(err, client.ErrNotSent):
+		return unmailedEntry{Reason: reasonNotSent, Detail: "Not sent, the API did not act on it: " + err.Error() + "."}
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		// requestResets' error for an address it never started.
+		return unmailedEntry{Reason: reasonNotSent, Detail: "Not attempted before the operation's timeout or cancellation."}
+	case errors.Is(err, client.ErrNotFound):
+		return unmailedEntry{Reason: reasonRejected, Detail: "No CleverMaps account has this address (the API answered 404)."}
+	case errors.As(err, &apiErr):
+		return unmailedEntry{Reason: reasonRejected, Detail: "The API refused the request: " + err.Error() + "."}
+	}
+	return unmailedEntry{Reason: reasonRejected, Detail: "The request failed: " + err.Error() + "."}
+}
+
+// batchFailureReason is a failed request's reason and detail in one line.
+func batchFailureReason(err error) string {
+	u := classifyFailure(err)
+	return u.Reason + ": " + u.Detail
+}
+
+// addBatchFailures reports unmailed addresses, sorted, with the reason for
 // each, as an error or (asError false) a warning.
-func addBatchFailures(diags *diag.Diagnostics, failures map[string]error, attempted int, asError bool) {
+func addBatchFailures(diags *diag.Diagnostics, failures map[string]unmailedEntry, attempted int, asError bool) {
 	if len(failures) == 0 {
 		return
 	}
-	emails := make([]string, 0, len(failures))
-	for e := range failures {
-		emails = append(emails, e)
-	}
-	slices.Sort(emails)
+	emails := slices.Sorted(maps.Keys(failures))
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d of %d password-reset requests failed. The addresses that got a mail are recorded in `sent` and will not be mailed again; "+
-		"the next apply sends only to the addresses below.\n", len(failures), attempted)
+	fmt.Fprintf(&b, "%d of %d addresses were not mailed; they are listed in `unmailed` with the reason. The addresses in `sent` are never mailed again; "+
+		"the next apply mails the addresses below again, except those whose outcome is unknown.\n", len(failures), attempted)
 	unknown := 0
 	for i, e := range emails {
-		err := failures[e]
-		if errors.Is(err, client.ErrOutcomeUnknown) {
+		u := failures[e]
+		if u.Reason == reasonOutcomeUnknown {
 			unknown++
 		}
 		if i < maxListedFailures {
-			fmt.Fprintf(&b, "\n- %s: %s", e, batchFailureReason(err))
+			fmt.Fprintf(&b, "\n- %s (%s): %s", e, u.Reason, u.Detail)
 		}
 	}
 	if len(emails) > maxListedFailures {
 		fmt.Fprintf(&b, "\n- ... and %d more", len(emails)-maxListedFailures)
 	}
 	if unknown > 0 {
-		fmt.Fprintf(&b, "\n\nFor %d address(es) the outcome is unknown: the mail may have been sent. They are not recorded, so the next apply mails them again; check with those users first if a second mail matters.", unknown)
+		fmt.Fprintf(&b, "\n\nFor %d address(es) the outcome is unknown: the mail may have been sent. They are not mailed again unless you set retry_unknown_outcomes = true; check with those users first if a second mail matters.", unknown)
 	}
 	summary := "Some password-reset mails were not sent"
 	if asError {
-		diags.AddAttributeError(path.Root("emails"), summary, b.String())
+		diags.AddAttributeError(path.Root("unmailed"), summary, b.String())
 	} else {
-		diags.AddAttributeWarning(path.Root("emails"), summary, b.String())
+		diags.AddAttributeWarning(path.Root("unmailed"), summary, b.String())
 	}
-}
-
-func batchFailureReason(err error) string {
-	switch {
-	case errors.Is(err, client.ErrNotFound):
-		return "no CleverMaps account has this address"
-	case errors.Is(err, client.ErrOutcomeUnknown):
-		return "outcome unknown (" + err.Error() + ")"
-	case errors.Is(err, context.DeadlineExceeded):
-		return "not attempted or not finished before the timeout"
-	}
-	return err.Error()
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -39,6 +40,24 @@ func expectSentKeys(emails ...string) statecheck.StateCheck {
 	return statecheck.ExpectKnownValue("clevermaps_password_reset_requests.wave", tfjsonpath.New("sent"), knownvalue.MapExact(checks))
 }
 
+// expectUnmailed checks the addresses in `unmailed` and their reasons.
+func expectUnmailed(reasons map[string]string) statecheck.StateCheck {
+	checks := map[string]knownvalue.Check{}
+	for e, reason := range reasons {
+		checks[e] = knownvalue.ObjectPartial(map[string]knownvalue.Check{"reason": knownvalue.StringExact(reason)})
+	}
+	return statecheck.ExpectKnownValue("clevermaps_password_reset_requests.wave", tfjsonpath.New("unmailed"), knownvalue.MapExact(checks))
+}
+
+// expectToMail checks the planned recipients of a batch resource.
+func expectToMail(addr string, emails ...string) plancheck.PlanCheck {
+	checks := make([]knownvalue.Check, len(emails))
+	for i, e := range emails {
+		checks[i] = knownvalue.StringExact(e)
+	}
+	return plancheck.ExpectKnownValue(addr, tfjsonpath.New("to_mail"), knownvalue.ListExact(checks))
+}
+
 // mailCounts returns how many mails each address got.
 func mailCounts(api *standin.Server) map[string]int {
 	counts := map[string]int{}
@@ -67,21 +86,27 @@ func TestAccPasswordResetRequests_lifecycle(t *testing.T) {
 				ExpectNonEmptyPlan: true,
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectSentKeys(adaEmail, graceEmail),
+					expectUnmailed(map[string]string{late: reasonRejected}),
 					expectRequests{api, standin.EndpointRequestReset, 3},
 				},
 			},
 			{
-				// The next apply sends only to the address that failed.
+				// The next apply sends only to the address that failed,
+				// and the plan names it.
 				PreConfig: func() {
 					api.AddAccount(standin.Account{ID: "acc-late", Email: late, FullName: "Late", Status: "ENABLED"})
 				},
 				Config: batchConfig(api, "1", adaEmail, graceEmail, late),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						expectToMail(addr, late),
+					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectSentKeys(adaEmail, graceEmail, late),
+					expectUnmailed(nil),
 					expectRequests{api, standin.EndpointRequestReset, 4},
 				},
 			},
@@ -119,7 +144,7 @@ func TestAccPasswordResetRequests_lifecycle(t *testing.T) {
 			{
 				// A failure on update is an error that names the address.
 				Config:      batchConfig(api, "2", adaEmail, late, extra, "ghost@example.com"),
-				ExpectError: regexp.MustCompile(`(?s)Some password-reset mails were not sent.*ghost@example.com: no CleverMaps account has this address`),
+				ExpectError: regexp.MustCompile(`(?s)Some password-reset mails were not sent.*ghost@example.com \(rejected\): No CleverMaps account has this address`),
 			},
 		},
 	})
@@ -143,7 +168,7 @@ func TestAccPasswordResetRequests_allFail(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      batchConfig(api, "1", "nobody@example.com", "noone@example.com"),
-			ExpectError: regexp.MustCompile(`(?s)2 of 2 password-reset requests failed`),
+			ExpectError: regexp.MustCompile(`(?s)2 of 2 addresses were not mailed`),
 		}},
 	})
 	if n := len(api.Outbox()); n != 0 {
@@ -230,5 +255,257 @@ resource "clevermaps_password_reset_requests" "wave" {
 	want := map[string]int{adaEmail: 1, graceEmail: 1, extra: 1}
 	if got := mailCounts(api); !maps.Equal(got, want) {
 		t.Errorf("mails went to %v, want %v", got, want)
+	}
+}
+
+// batchResource renders a batch resource named wave with extra attribute
+// lines (HCL) after its emails.
+func batchResource(emails []string, extra string) string {
+	list, _ := json.Marshal(emails)
+	return fmt.Sprintf(`
+resource "clevermaps_password_reset_requests" "wave" {
+  emails = %s
+%s
+}
+`, list, extra)
+}
+
+// A postcondition on unmailed fails the run when an address stays unmailed,
+// and the next apply mails only that address: the resource is not tainted
+// (a replacement would mail everyone again). Runs on both CLIs.
+func TestAccPasswordResetRequests_postconditionFailsRun(t *testing.T) {
+	api := newTestAPI(t)
+	const ghost = "ghost@example.com"
+	const addr = "clevermaps_password_reset_requests.wave"
+	config := providerBlock(api) + batchResource([]string{adaEmail, graceEmail, ghost}, `
+  lifecycle {
+    postcondition {
+      condition     = length(self.unmailed) == 0
+      error_message = "Not mailed: ${join(", ", keys(self.unmailed))}"
+    }
+  }`)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      config,
+				ExpectError: regexp.MustCompile(`Not mailed: ghost@example.com`),
+			},
+			{
+				PreConfig: func() {
+					api.AddAccount(standin.Account{ID: "acc-ghost", Email: ghost, FullName: "Ghost", Status: "ENABLED"})
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						expectToMail(addr, ghost),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectSentKeys(adaEmail, graceEmail, ghost),
+					expectUnmailed(nil),
+				},
+			},
+		},
+	})
+	want := map[string]int{adaEmail: 1, graceEmail: 1, ghost: 1}
+	if got := mailCounts(api); !maps.Equal(got, want) {
+		t.Errorf("mails went to %v, want %v", got, want)
+	}
+}
+
+// The mass-mail guard fails the plan, or the apply when the plan could not
+// know the addresses, before anything is sent.
+func TestAccPasswordResetRequests_guard(t *testing.T) {
+	api := newTestAPI(t)
+	three := []string{adaEmail, graceEmail, "third@example.com"}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      providerBlock(api) + batchResource(three, "  max_new_emails = 2"),
+				ExpectError: regexp.MustCompile(`(?s)Too many addresses to mail.*would mail 3 addresses, more than\s+max_new_emails \(2\)`),
+			},
+			{
+				// Unknown until apply: the guard holds at apply time.
+				Config: providerBlock(api) + `
+resource "terraform_data" "late" {
+  input = "third@example.com"
+}
+` + strings.Replace(batchResource([]string{adaEmail, graceEmail}, "  max_new_emails = 2"),
+					`"grace@example.com"]`, `"grace@example.com", terraform_data.late.output]`, 1),
+				ExpectError: regexp.MustCompile(`(?s)Too many addresses to mail`),
+			},
+		},
+	})
+	if n := len(api.Journal()); n != 0 {
+		t.Errorf("the API received %d request(s), want none", n)
+	}
+}
+
+// already_mailed records addresses without mailing them.
+func TestAccPasswordResetRequests_alreadyMailed(t *testing.T) {
+	api := newTestAPI(t)
+	const addr = "clevermaps_password_reset_requests.wave"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(api) + batchResource([]string{adaEmail, graceEmail}, fmt.Sprintf("  already_mailed = [%q]", strings.ToUpper(adaEmail))),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply:             []plancheck.PlanCheck{expectToMail(addr, graceEmail)},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				expectSentKeys(adaEmail, graceEmail),
+				expectRequests{api, standin.EndpointRequestReset, 1},
+			},
+		}},
+	})
+	if got, want := mailCounts(api), map[string]int{graceEmail: 1}; !maps.Equal(got, want) {
+		t.Errorf("mails went to %v, want %v", got, want)
+	}
+}
+
+// resend_after re-mails an address once its last mail is that old, and the
+// plan names it.
+func TestAccPasswordResetRequests_resendAfter(t *testing.T) {
+	api := newTestAPI(t)
+	const addr = "clevermaps_password_reset_requests.wave"
+	t.Cleanup(func() { clockOffset.Store(0) })
+	config := providerBlock(api) + batchResource([]string{adaEmail, graceEmail}, `  resend_after = "1h"`)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 2}},
+			},
+			{
+				PreConfig: func() { clockOffset.Store(int64(61 * time.Minute)) },
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						expectToMail(addr, adaEmail, graceEmail),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 4}},
+			},
+		},
+	})
+	if got, want := mailCounts(api), map[string]int{adaEmail: 2, graceEmail: 2}; !maps.Equal(got, want) {
+		t.Errorf("mails went to %v, want %v", got, want)
+	}
+}
+
+// An address whose outcome is unknown is not mailed again until the
+// configuration says so.
+func TestAccPasswordResetRequests_unknownOutcome(t *testing.T) {
+	api := newTestAPI(t)
+	const addr = "clevermaps_password_reset_requests.wave"
+	// The server sends the first mail, then drops the connection.
+	api.InjectFault(standin.EndpointRequestReset, standin.Fault{Drop: true, AfterAction: true, Times: 1})
+	emails := []string{adaEmail, graceEmail}
+	unknownAddress := func() string {
+		for _, r := range api.Journal() {
+			if r.Endpoint == standin.EndpointRequestReset {
+				return map[bool]string{true: adaEmail, false: graceEmail}[strings.Contains(r.Body, adaEmail)]
+			}
+		}
+		return ""
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:             providerBlock(api) + batchResource(emails, "  concurrency = 1"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("unmailed"), knownvalue.MapSizeExact(1)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("sent"), knownvalue.MapSizeExact(1)),
+					expectRequests{api, standin.EndpointRequestReset, 2},
+				},
+			},
+			{
+				// Not retried by default: the plan is empty.
+				Config: providerBlock(api) + batchResource(emails, "  concurrency = 1"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 2}},
+			},
+			{
+				Config: providerBlock(api) + batchResource(emails, "  concurrency = 1\n  retry_unknown_outcomes = true"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(addr, tfjsonpath.New("to_mail"), knownvalue.ListSizeExact(1)),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectSentKeys(adaEmail, graceEmail),
+					expectUnmailed(nil),
+					expectRequests{api, standin.EndpointRequestReset, 3},
+				},
+			},
+		},
+	})
+	u := unknownAddress()
+	want := map[string]int{adaEmail: 1, graceEmail: 1}
+	want[u] = 2 // the dropped answer's mail, then the one asked for
+	if got := mailCounts(api); !maps.Equal(got, want) {
+		t.Errorf("mails went to %v, want %v", got, want)
+	}
+}
+
+// The default timeout grows with the wave. At CI scale: 300 addresses
+// against a server that takes 250 ms per request and allows 20 requests a
+// second, with the provider at its defaults and the rule shrunk to one
+// second plus 100 ms per address (31 s; the pacing alone needs 15 s).
+func TestAccPasswordResetRequests_defaultTimeoutFinishesWave(t *testing.T) {
+	base, per := batchTimeoutBase, batchTimeoutPerAddress
+	batchTimeoutBase, batchTimeoutPerAddress = time.Second, 100*time.Millisecond
+	t.Cleanup(func() { batchTimeoutBase, batchTimeoutPerAddress = base, per })
+
+	const n = 300
+	emails := make([]string, n)
+	api := standin.NewServer(standin.Config{RateLimit: 20, Latency: 250 * time.Millisecond})
+	for i := range emails {
+		emails[i] = fmt.Sprintf("wave%03d@example.com", i)
+		api.AddAccount(standin.Account{Email: emails[i], FullName: "Wave"})
+	}
+	if _, err := api.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = api.Close() })
+	start := time.Now()
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf("provider \"clevermaps\" {\n  endpoint = %q\n}\n", api.URL()) +
+				batchResource(emails, "  max_new_emails = 0"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("clevermaps_password_reset_requests.wave", tfjsonpath.New("sent"), knownvalue.MapSizeExact(n)),
+				expectUnmailed(nil),
+			},
+		}},
+	})
+	t.Logf("%d addresses at 20/s with 250 ms latency: %v", n, time.Since(start).Round(time.Millisecond))
+	counts := mailCounts(api)
+	for _, e := range emails {
+		if counts[e] != 1 {
+			t.Errorf("%s got %d mails, want 1", e, counts[e])
+		}
 	}
 }

@@ -191,6 +191,6 @@ func TestAccScenario_allOutcomesUnknown(t *testing.T) {
 		provider:     "request_timeout_ms = 200",
 		server:       standin.Config{Latency: 800 * time.Millisecond},
 		emails:       scenarioEmails("late-", 4),
-		wantUnmailed: reasonUnknown,
+		wantUnmailed: reasonOutcomeUnknown,
 	})
 }

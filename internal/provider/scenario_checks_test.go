@@ -20,21 +20,21 @@ func TestScenarioChecks(t *testing.T) {
 	const a, b, c = "a@example.com", "b@example.com", "c@example.com"
 	keys := []string{a, b, c}
 	type fixture struct {
-		st         batchState
+		st         observedState
 		v          serverView
 		hasAccount map[string]bool
 		attempted  map[string]bool
-		prev       *batchState
+		prev       *observedState
 		calm       bool
 	}
 	// a was mailed, b was refused with 429 until the deadline, c has no
 	// account and the server said so.
 	good := func() fixture {
 		return fixture{
-			st: batchState{
+			st: observedState{
 				exists: true, hasUnmailed: true, hasToMail: true,
 				sent: map[string]string{a: "2026-11-27T22:00:00Z"},
-				unmailed: map[string]unmailedEntry{
+				unmailed: map[string]unmailedRecord{
 					b: {reasonNotSent, "the server asked to wait past the deadline"},
 					c: {reasonRejected, "no CleverMaps account has this address"},
 				},
@@ -57,19 +57,19 @@ func TestScenarioChecks(t *testing.T) {
 		{"sent without a mail", func(f *fixture) { delete(f.v.mails, a) }, "in `sent`, but the server sent it 0"},
 		{"sent time not RFC 3339", func(f *fixture) { f.st.sent[a] = "yesterday" }, "is not RFC 3339"},
 		{"in neither", func(f *fixture) { delete(f.st.unmailed, b) }, "in neither"},
-		{"in both", func(f *fixture) { f.st.unmailed[a] = unmailedEntry{reasonUnknown, "lost"} }, "in both"},
+		{"in both", func(f *fixture) { f.st.unmailed[a] = unmailedRecord{reasonOutcomeUnknown, "lost"} }, "in both"},
 		{"not_sent but the server acted", func(f *fixture) { f.v.handled[b] = 1 }, "did not refuse"},
 		{"not_sent with a mail", func(f *fixture) { f.v.mails[b], f.v.handled[b] = 1, 1 }, `is "not_sent", but the server sent it 1`},
 		{"not_sent on a calm follow-up", func(f *fixture) { f.calm = true }, "on a follow-up with no faults"},
 		{"unknown never received", func(f *fixture) {
-			f.st.unmailed[b] = unmailedEntry{reasonUnknown, "timeout"}
+			f.st.unmailed[b] = unmailedRecord{reasonOutcomeUnknown, "timeout"}
 			delete(f.v.received, b)
 		}, "never received a request"},
 		{"rejected with an account", func(f *fixture) { f.hasAccount[c] = true }, "has an account"},
 		{"rejected without an answer", func(f *fixture) { delete(f.v.handled, c) }, "never answered a request"},
 		{"rejected with a mail", func(f *fixture) { f.v.mails[c] = 1 }, `is "rejected", but the server sent it 1`},
-		{"undocumented reason", func(f *fixture) { f.st.unmailed[b] = unmailedEntry{"failed", "x"} }, "undocumented reason"},
-		{"no detail", func(f *fixture) { f.st.unmailed[b] = unmailedEntry{reasonNotSent, " "} }, "without a detail"},
+		{"undocumented reason", func(f *fixture) { f.st.unmailed[b] = unmailedRecord{"failed", "x"} }, "undocumented reason"},
+		{"no detail", func(f *fixture) { f.st.unmailed[b] = unmailedRecord{reasonNotSent, " "} }, "without a detail"},
 		{"mail to a stranger", func(f *fixture) { f.v.mails["z@example.com"] = 1 }, "not in the configuration"},
 		{"stranger in sent", func(f *fixture) { f.st.sent["z@example.com"] = "2026-11-27T22:00:00Z" }, "`sent` has z@example.com"},
 		{"request for an address not to be mailed", func(f *fixture) {
@@ -79,7 +79,7 @@ func TestScenarioChecks(t *testing.T) {
 		{"outcome changed without a mail", func(f *fixture) {
 			prev := f.st
 			prev.unmailed = maps.Clone(f.st.unmailed)
-			prev.unmailed[b] = unmailedEntry{reasonUnknown, "lost"}
+			prev.unmailed[b] = unmailedRecord{reasonOutcomeUnknown, "lost"}
 			f.prev, f.attempted = &prev, map[string]bool{a: true, c: true}
 			delete(f.v.received, b)
 		}, `changed from "outcome_unknown" to "not_sent"`},
@@ -119,7 +119,7 @@ func TestScenarioToMailCheck(t *testing.T) {
 		planned := tftypes.NewValue(typ, map[string]tftypes.Value{"to_mail": toMail})
 		var got []string
 		report := func(format string, args ...any) { got = append(got, fmt.Sprintf(format, args...)) }
-		checkToMail(report, "plan", batchState{toMail: readToMail(toMail)}, planned, want)
+		checkToMail(report, "plan", observedState{toMail: readToMail(toMail)}, planned, want)
 		return got
 	}
 	if got := check(list("B@example.com", "a@example.com"), "a@example.com", "b@example.com"); len(got) > 0 {

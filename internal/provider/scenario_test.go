@@ -99,20 +99,13 @@ func TestScenarios(t *testing.T) {
 
 	// A generator that never produced an outcome tests nothing about it.
 	if opts.count >= 200 && !t.Failed() {
-		for _, outcome := range []string{"sent", reasonNotSent, reasonRejected, reasonUnknown} {
+		for _, outcome := range []string{"sent", reasonNotSent, reasonRejected, reasonOutcomeUnknown} {
 			if stats.firstApply[outcome] == 0 {
 				t.Errorf("no address ended %q in any of %d random scenarios: the generator does not cover it", outcome, opts.count)
 			}
 		}
 	}
 }
-
-// Reasons in `unmailed`, as the batch resource documents them.
-const (
-	reasonNotSent  = "not_sent"
-	reasonRejected = "rejected"
-	reasonUnknown  = "outcome_unknown"
-)
 
 const batchTypeName = "clevermaps_password_reset_requests"
 
@@ -700,20 +693,20 @@ func retryAttemptsValue(retries int, countsFirst bool) int {
 // ---------------------------------------------------------------------------
 // State, as the checks read it.
 
-type batchState struct {
+type observedState struct {
 	exists   bool
 	sent     map[string]string // lower-cased address -> time
-	unmailed map[string]unmailedEntry
+	unmailed map[string]unmailedRecord
 	toMail   []string // lower-cased, as listed
 	// Whether the schema has the attributes of issue 10.
 	hasUnmailed, hasToMail bool
 	problems               []string
 }
 
-type unmailedEntry struct{ reason, detail string }
+type unmailedRecord struct{ reason, detail string }
 
-func readBatchState(v tftypes.Value, typ tftypes.Object) batchState {
-	st := batchState{sent: map[string]string{}, unmailed: map[string]unmailedEntry{}}
+func readObservedState(v tftypes.Value, typ tftypes.Object) observedState {
+	st := observedState{sent: map[string]string{}, unmailed: map[string]unmailedRecord{}}
 	_, st.hasUnmailed = typ.AttributeTypes["unmailed"]
 	_, st.hasToMail = typ.AttributeTypes["to_mail"]
 	if v.IsNull() || !v.IsKnown() {
@@ -748,7 +741,7 @@ func readBatchState(v tftypes.Value, typ tftypes.Object) batchState {
 			}
 			var fields map[string]tftypes.Value
 			_ = ev.As(&fields)
-			var u unmailedEntry
+			var u unmailedRecord
 			_ = fields["reason"].As(&u.reason)
 			_ = fields["detail"].As(&u.detail)
 			st.unmailed[k] = u
@@ -775,7 +768,7 @@ func readToMail(v tftypes.Value) []string {
 
 // outcome returns "sent", the `unmailed` reason, or "" when the address is
 // in neither.
-func (st *batchState) outcome(k string) string {
+func (st *observedState) outcome(k string) string {
 	if _, ok := st.sent[k]; ok {
 		return "sent"
 	}
@@ -838,13 +831,13 @@ func runScenario(t *testing.T, sc scenario, stats *scenarioStats) {
 	if first.planned.IsNull() {
 		return // The plan failed; nothing was sent or can be checked.
 	}
-	planned := readBatchState(first.planned, core1.typ)
+	planned := readObservedState(first.planned, core1.typ)
 	if planned.hasToMail {
 		checkToMail(report, "the create plan", planned, first.planned, keys)
 	}
 	srv1.quiesce(t)
 
-	st1 := readBatchState(first.state, core1.typ)
+	st1 := readObservedState(first.state, core1.typ)
 	problemsOf(report, "first apply", st1.problems)
 	view1 := srv1.view()
 	nullCreate, tainted := first.state.IsNull(), first.errored && !first.state.IsNull()
@@ -871,7 +864,7 @@ func runScenario(t *testing.T, sc scenario, stats *scenarioStats) {
 		}
 	case st1.hasUnmailed:
 		for k, u := range st1.unmailed {
-			if u.reason == reasonNotSent || u.reason == reasonRejected || (retryUnknown && u.reason == reasonUnknown) {
+			if u.reason == reasonNotSent || u.reason == reasonRejected || (retryUnknown && u.reason == reasonOutcomeUnknown) {
 				want[k] = true
 			}
 		}
@@ -900,7 +893,7 @@ func runScenario(t *testing.T, sc scenario, stats *scenarioStats) {
 		checkApply(report, "first apply", &sc, keys, hasAccount, nil, setOf(keys), st1, view1, false)
 		if tainted {
 			for _, k := range keys {
-				if o := st1.outcome(k); o == "sent" || o == reasonUnknown {
+				if o := st1.outcome(k); o == "sent" || o == reasonOutcomeUnknown {
 					report("the create failed with an error, so core taints and replaces the resource, mailing %s (%s) again", k, o)
 				}
 			}
@@ -917,7 +910,7 @@ func runScenario(t *testing.T, sc scenario, stats *scenarioStats) {
 	// The follow-up's checks.
 	tolerated := 0
 	if !second.planned.IsNull() {
-		plan2 := readBatchState(second.planned, core2.typ)
+		plan2 := readObservedState(second.planned, core2.typ)
 		if plan2.hasToMail {
 			checkToMail(report, "the follow-up plan", plan2, second.planned, sortedKeys(want))
 		}
@@ -927,12 +920,12 @@ func runScenario(t *testing.T, sc scenario, stats *scenarioStats) {
 		if !second.noop && len(want) == 0 && !nullCreate && !tainted {
 			report("the follow-up plan proposes a change although no address is left to mail")
 		}
-		st2 := readBatchState(second.state, core2.typ)
+		st2 := readObservedState(second.state, core2.typ)
 		problemsOf(report, "follow-up", st2.problems)
 		if !st2.exists {
 			checkNoState(report, "follow-up", keys, hasAccount2, view2)
 		} else {
-			var prev *batchState
+			var prev *observedState
 			if !nullCreate && !tainted {
 				prev = &st1
 			}
@@ -941,7 +934,7 @@ func runScenario(t *testing.T, sc scenario, stats *scenarioStats) {
 			// nothing is, it is empty: the configuration converges.
 			left := map[string]bool{}
 			for k, u := range st2.unmailed {
-				if u.reason == reasonNotSent || u.reason == reasonRejected || (retryUnknown && u.reason == reasonUnknown) {
+				if u.reason == reasonNotSent || u.reason == reasonRejected || (retryUnknown && u.reason == reasonOutcomeUnknown) {
 					left[k] = true
 				}
 			}
@@ -963,14 +956,14 @@ func runScenario(t *testing.T, sc scenario, stats *scenarioStats) {
 			case len(left) > 0 && third.noop:
 				report("the plan after the follow-up is empty, though %d address(es) are left to mail: %v", len(left), sortedKeys(left))
 			case st2.hasToMail:
-				checkToMail(report, "the plan after the follow-up", readBatchState(third.planned, core2.typ), third.planned, sortedKeys(left))
+				checkToMail(report, "the plan after the follow-up", readObservedState(third.planned, core2.typ), third.planned, sortedKeys(left))
 			}
 		}
 	}
 	// Across both applies, nobody gets two mails, unless unknown outcomes
 	// are retried on purpose.
 	for _, k := range keys {
-		if n := view1.mails[k] + view2.mails[k]; n > 1 && !(retryUnknown && st1.outcome(k) == reasonUnknown) && !tainted && !nullCreate {
+		if n := view1.mails[k] + view2.mails[k]; n > 1 && !(retryUnknown && st1.outcome(k) == reasonOutcomeUnknown) && !tainted && !nullCreate {
 			report("%s got %d mails over the two applies", k, n)
 		}
 	}
@@ -986,7 +979,7 @@ func runScenario(t *testing.T, sc scenario, stats *scenarioStats) {
 
 // checkToMail compares the planned `to_mail` with the addresses the apply
 // must mail.
-func checkToMail(report func(string, ...any), what string, st batchState, planned tftypes.Value, want []string) {
+func checkToMail(report func(string, ...any), what string, st observedState, planned tftypes.Value, want []string) {
 	var attrs map[string]tftypes.Value
 	_ = planned.As(&attrs)
 	if v := attrs["to_mail"]; !v.IsFullyKnown() {
@@ -1014,7 +1007,7 @@ func checkToMail(report func(string, ...any), what string, st batchState, planne
 // its request, since a request timeout of 200 ms can pass on a loaded
 // machine; it returns how many were.
 func checkApply(report func(string, ...any), what string, sc *scenario, keys []string, hasAccount map[string]bool,
-	prev *batchState, attempted map[string]bool, st batchState, v serverView, calm bool,
+	prev *observedState, attempted map[string]bool, st observedState, v serverView, calm bool,
 ) (tolerated int) {
 	inConfig := setOf(keys)
 	for k, n := range v.mails {
@@ -1093,7 +1086,7 @@ func checkApply(report func(string, ...any), what string, sc *scenario, keys []s
 			if v.handled[k] == 0 {
 				report("%s: %s is %q, but the server never answered a request for it", what, k, u.reason)
 			}
-		case reasonUnknown:
+		case reasonOutcomeUnknown:
 			// Received is all that can be asked: a refusal the client never
 			// saw (its deadline passed first) leaves the outcome unknown too.
 			if v.received[k] == 0 {

@@ -2,10 +2,13 @@ package provider
 
 import (
 	"fmt"
+	"io"
 	"maps"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -94,6 +97,15 @@ func TestScenarioChecks(t *testing.T) {
 	if got := run(good()); len(got) > 0 {
 		t.Fatalf("a consistent apply was reported: %q", got)
 	}
+	// An unknown outcome the server never saw is excused by a connection
+	// the client abandoned, one for one.
+	f := good()
+	f.st.unmailed[b] = unmailedRecord{reasonOutcomeUnknown, "timeout"}
+	delete(f.v.received, b)
+	f.v.abandonedConns = 1
+	if got := run(f); len(got) > 0 {
+		t.Errorf("an unknown outcome with an abandoned connection was reported: %q", got)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := good()
@@ -158,6 +170,7 @@ func TestScenarioServerRecords(t *testing.T) {
 	post := func() {
 		resp, err := http.Post(srv.url()+"/accounts/passwordReset", "application/json", strings.NewReader(`{"email":"ADA@example.com"}`))
 		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body) // so that the connection is reused, not abandoned
 			_ = resp.Body.Close()
 		}
 	}
@@ -173,8 +186,20 @@ func TestScenarioServerRecords(t *testing.T) {
 	}
 	srv.api.ClearFaults()
 	post() // acted: a second mail
+	// A connection closed without a request is one the client abandoned.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.http.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.Close()
 	srv.quiesce(t)
+	for deadline := time.Now().Add(5 * time.Second); srv.view().abandonedConns == 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	v := srv.view()
+	if v.abandonedConns != 1 {
+		t.Errorf("%d abandoned connections, want 1", v.abandonedConns)
+	}
 	want := serverView{
 		mails: map[string]int{email: 2}, received: map[string]int{email: 6}, handled: map[string]int{email: 4},
 		statuses: map[int]int{429: 1, 503: 2, 0: 1, 500: 1, 201: 1},

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -80,7 +81,12 @@ func TestScenarios(t *testing.T) {
 				}
 				// Subtests may run from several goroutines at once; each
 				// gets its own *testing.T for Fatal.
-				t.Run(name, func(t *testing.T) { runScenario(t, sc, &stats) })
+				t.Run(name, func(t *testing.T) {
+					if !opts.fixed { // A replay: show what runs.
+						t.Log(sc.dump())
+					}
+					runScenario(t, sc, &stats)
+				})
 			}
 		})
 	}
@@ -224,6 +230,12 @@ type scenarioServer struct {
 	mu       sync.Mutex
 	inflight int
 	answers  []serverAnswer
+	// conns is the last state of every connection; abandoned counts those
+	// the client closed without a complete request on them (closed while
+	// new or idle): each may have carried a request the client was still
+	// writing when its deadline passed.
+	conns     map[net.Conn]http.ConnState
+	abandoned int
 }
 
 type serverAnswer struct {
@@ -241,8 +253,10 @@ func (a serverAnswer) refused() bool {
 
 func startScenarioServer(t *testing.T, cfg standin.Config) *scenarioServer {
 	t.Helper()
-	s := &scenarioServer{api: standin.NewServer(cfg)}
-	s.http = httptest.NewServer(s)
+	s := &scenarioServer{api: standin.NewServer(cfg), conns: map[net.Conn]http.ConnState{}}
+	s.http = httptest.NewUnstartedServer(s)
+	s.http.Config.ConnState = s.connState
+	s.http.Start()
 	t.Cleanup(func() {
 		_ = s.api.Close() // ends latency waits first, so that the listener's Close does not wait for them
 		s.http.Close()
@@ -251,6 +265,22 @@ func startScenarioServer(t *testing.T, cfg standin.Config) *scenarioServer {
 }
 
 func (s *scenarioServer) url() string { return s.http.URL + standin.APIPrefix }
+
+func (s *scenarioServer) connState(c net.Conn, state http.ConnState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch state {
+	case http.StateClosed:
+		if last := s.conns[c]; last == http.StateNew || last == http.StateIdle {
+			s.abandoned++
+		}
+		delete(s.conns, c)
+	case http.StateHijacked:
+		delete(s.conns, c)
+	default:
+		s.conns[c] = state
+	}
+}
 
 func (s *scenarioServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.URL.Path, standin.APIPrefix+"/") {
@@ -324,6 +354,7 @@ func (s *scenarioServer) view() serverView {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	v.abandonedConns = s.abandoned
 	for _, a := range s.answers {
 		v.statuses[a.status]++
 		if !a.refused() {
@@ -338,6 +369,9 @@ type serverView struct {
 	received map[string]int // journal: POSTs with the address in the body
 	handled  map[string]int // requests answered otherwise than with a refusal
 	statuses map[int]int
+	// abandonedConns counts connections closed by the client without a
+	// complete request (see scenarioServer.conns).
+	abandonedConns int
 }
 
 // statusRecorder notes the status a handler writes. Unwrap lets the
@@ -1026,6 +1060,21 @@ func checkApply(report func(string, ...any), what string, sc *scenario, keys []s
 	prev *observedState, attempted map[string]bool, st observedState, v serverView, calm bool,
 ) (tolerated int) {
 	inConfig := setOf(keys)
+	// A client cannot know whether a request it was writing when its
+	// deadline passed reached the server (on a starved machine the gap
+	// between taking a connection and the bytes leaving can be long), so
+	// every connection the client abandoned may account for one unknown
+	// outcome the server never saw. More than that is a client that calls
+	// requests unknown that never got a connection (the unit test
+	// TestRequestPasswordReset_deadlineBeforeConnectionIsNotSent shows the
+	// case deterministically).
+	var neverReceived []string
+	defer func() {
+		if len(neverReceived) > v.abandonedConns {
+			report("%s: %d address(es) are %q although the server never received a request for them, more than the %d connection(s) the client abandoned: %s",
+				what, len(neverReceived), reasonOutcomeUnknown, v.abandonedConns, strings.Join(neverReceived[:min(len(neverReceived), 20)], " "))
+		}
+	}()
 	for k, n := range v.mails {
 		if !inConfig[k] {
 			report("%s: %d mail(s) to %s, which is not in the configuration", what, n, k)
@@ -1106,9 +1155,12 @@ func checkApply(report func(string, ...any), what string, sc *scenario, keys []s
 			// Received is all that can be asked: a refusal the client never
 			// saw (its deadline passed first) leaves the outcome unknown too.
 			if v.received[k] == 0 {
-				report("%s: %s is %q, but the server never received a request for it", what, k, u.reason)
+				neverReceived = append(neverReceived, k)
 			}
-			if calm && v.handled[k] > 0 && (sc.RequestTimeoutMs > 0 && sc.RequestTimeoutMs < 2000) {
+			// On the calm follow-up only a client timeout explains it: a
+			// short request timeout on a loaded machine, or an abandoned
+			// request (held to the budget above).
+			if calm && (v.received[k] == 0 || (v.handled[k] > 0 && sc.RequestTimeoutMs > 0 && sc.RequestTimeoutMs < 2000)) {
 				tolerated++
 				continue
 			} else if calm {

@@ -21,7 +21,7 @@ func main() {
 	flag.Parse()
 
 	if !debug {
-		provider.AlignFrameworkLogLevel()
+		provider.AlignLogLevels()
 	}
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{

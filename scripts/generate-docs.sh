@@ -8,8 +8,20 @@
 # schemas by scripts/docschema, and passed to tfplugindocs with
 # --providers-schema.
 #
+# With --validate (`make generate-check`), it then runs `tfplugindocs validate`
+# on docs/ against the same schema file. Without --providers-schema, validate
+# too would build the provider and run whatever `terraform` is on PATH (or
+# download one); and without --provider-name it would take the name from the
+# checkout's directory, which differs in CI.
+#
 # Needs TOFU and TFPLUGINDOCS (paths to the binaries); `make generate` sets them.
 set -euo pipefail
+validate=false
+case "${1:-}" in
+  "") ;;
+  --validate) validate=true ;;
+  *) echo "usage: $0 [--validate]" >&2; exit 2 ;;
+esac
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_cli tofu "${TOFU:-}"
 require_cli tfplugindocs "${TFPLUGINDOCS:-}"
@@ -45,3 +57,9 @@ cd "$REPO_ROOT"
   --provider-dir . \
   --provider-name clevermaps \
   --providers-schema "$work/schema.json"
+if $validate; then
+  "$TFPLUGINDOCS" validate \
+    --provider-dir . \
+    --provider-name clevermaps \
+    --providers-schema "$work/schema.json"
+fi

@@ -7,14 +7,12 @@
 // Usage:
 //
 //	clevermaps-standin [-listen 127.0.0.1:8080] [-accounts FILE] [-account EMAIL[=Full Name]]...
-//	                   [-token-lifetime 1h] [-password-min 8] [-password-max 100]
+//	                   [-token-lifetime 1h] [-password-min 1] [-password-max 100]
 //	                   [-rate-limit 0] [-url-file FILE]
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -78,8 +76,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return err
 	})
 	fs.DurationVar(&o.tokenLifetime, "token-lifetime", time.Hour, "how long a reset token stays valid")
-	fs.IntVar(&o.passwordMin, "password-min", 8, "minimum new password length in characters")
-	fs.IntVar(&o.passwordMax, "password-max", 100, "maximum new password length in characters")
+	fs.IntVar(&o.passwordMin, "password-min", 1, "minimum new password length in characters; the API's contract sets none, so set your tenant's (e.g. 8)")
+	fs.IntVar(&o.passwordMax, "password-max", standin.ContractPasswordMaxLength, "maximum new password length in characters; the contract's maximum is 100")
 	fs.Float64Var(&o.rateLimit, "rate-limit", 0, "API requests per second before answering 429; 0 is unlimited")
 	fs.IntVar(&o.rateBurst, "rate-burst", 0, "requests that may arrive at once above -rate-limit (default: the rate itself)")
 	fs.DurationVar(&o.latency, "latency", 0, "time the server takes for every API request before it acts, e.g. 250ms")
@@ -104,6 +102,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-password-min must be at least 1")
 	case o.passwordMax < o.passwordMin:
 		return o, errors.New("-password-max must not be below -password-min")
+	case o.passwordMax > standin.ContractPasswordMaxLength:
+		return o, fmt.Errorf("-password-max must not exceed %d, the API contract's maximum", standin.ContractPasswordMaxLength)
 	case o.rateLimit < 0:
 		return o, errors.New("-rate-limit must not be negative")
 	case o.rateBurst < 0:
@@ -126,20 +126,24 @@ func parseAccountFlag(v string) (standin.Account, error) {
 	if !hasName || name == "" {
 		name = local
 	}
-	return standin.Account{Email: email, FullName: name}, nil
+	a := standin.Account{Email: email, FullName: name}
+	if err := a.Validate(); err != nil {
+		return standin.Account{}, err
+	}
+	return a, nil
 }
 
-// loadAccounts reads a seed file. Unknown fields are errors, so that a typo in
-// a hand-written seed does not silently drop data.
+// loadAccounts reads a seed file. Field names must be exact and known, and
+// every account must satisfy the API's AccountDTO, so that a typo does not
+// silently drop data and the stand-in never serves what the official client
+// would reject (standin.DecodeAccounts).
 func loadAccounts(path string) ([]standin.Account, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var accounts []standin.Account
-	if err := dec.Decode(&accounts); err != nil {
+	accounts, err := standin.DecodeAccounts(data)
+	if err != nil {
 		return nil, fmt.Errorf("accounts file %s: %w", path, err)
 	}
 	return accounts, nil

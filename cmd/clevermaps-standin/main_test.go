@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin/standintest"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -25,7 +26,7 @@ func TestParseFlags(t *testing.T) {
 		check   func(t *testing.T, o options)
 	}{
 		{"defaults", nil, false, func(t *testing.T, o options) {
-			if o.listen != "127.0.0.1:8080" || o.tokenLifetime != time.Hour || o.passwordMin != 8 ||
+			if o.listen != "127.0.0.1:8080" || o.tokenLifetime != time.Hour || o.passwordMin != 1 ||
 				o.passwordMax != 100 || o.rateLimit != 0 || o.accountsFile != "" || o.urlFile != "" {
 				t.Errorf("defaults = %+v", o)
 			}
@@ -50,6 +51,7 @@ func TestParseFlags(t *testing.T) {
 		{"zero lifetime", []string{"-token-lifetime", "0s"}, true, nil},
 		{"min above max", []string{"-password-min", "20", "-password-max", "10"}, true, nil},
 		{"min zero", []string{"-password-min", "0"}, true, nil},
+		{"max above the contract's 100", []string{"-password-max", "101"}, true, nil},
 		{"negative rate", []string{"-rate-limit", "-1"}, true, nil},
 		{"unknown flag", []string{"-nope"}, true, nil},
 		{"stray argument", []string{"extra"}, true, nil},
@@ -127,7 +129,8 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	for _, email := range []string{"seed@example.com", "extra@example.com"} {
 		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, baseURL+"/accounts/passwordReset",
 			strings.NewReader(`{"email":"`+email+`"}`))
-		resp, err := http.DefaultClient.Do(req)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := checkingClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,7 +142,8 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	// The default seed is replaced by -accounts.
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, baseURL+"/accounts/passwordReset",
 		strings.NewReader(`{"email":"ada@example.com"}`))
-	resp, err := http.DefaultClient.Do(req)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := checkingClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,13 +173,67 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	}
 }
 
+// checkingClient validates every answer against the API contract
+// (standintest), so these tests fail on an answer outside it.
+var checkingClient = &http.Client{Transport: &standintest.Transport{}, Timeout: 10 * time.Second}
+
+// TestRunRejectsBadSeed checks that a seed account that breaks the official
+// AccountDTO stops the command with an error naming the field, before it
+// listens.
 func TestRunRejectsBadSeed(t *testing.T) {
-	seed := filepath.Join(t.TempDir(), "seed.json")
-	if err := os.WriteFile(seed, []byte(`[{"email":"a@example.com","fulName":"typo"}]`), 0o600); err != nil {
+	for _, tt := range []struct{ seed, want string }{
+		{`[{"email":"a@example.com","fulName":"typo"}]`, `"fulName": is not a field of AccountDTO`},
+		{`[{"email":"a@example.com","FullName":"A"}]`, `"FullName": is not a field; field names are case-sensitive`},
+		{`[{"email":"a@example.com","fullName":"A","phoneNumber":"123"}]`, `phoneNumber: must be at least 6 characters`},
+		{`[{"email":"a@example.com","fullName":""}]`, `fullName: must be at least 1 characters`},
+		{`[{"email":"a@example.com","fullName":"A","preferences":{"lastActiveProject":""}}]`, `preferences.lastActiveProject: must match`},
+		{`[{"email":"a@example.com","fullName":"A","status":"Enabled"}]`, `status: must be one of ENABLED, DISABLED`},
+	} {
+		seed := filepath.Join(t.TempDir(), "seed.json")
+		if err := os.WriteFile(seed, []byte(tt.seed), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		urlFile := filepath.Join(t.TempDir(), "url")
+		err := run(t.Context(), []string{"-listen", "127.0.0.1:0", "-accounts", seed, "-url-file", urlFile}, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("seed %s: err = %v, want one containing %q", tt.seed, err, tt.want)
+		}
+		if _, statErr := os.Stat(urlFile); statErr == nil {
+			t.Errorf("seed %s: the server started", tt.seed)
+		}
+	}
+}
+
+// TestDefaultAccountsAndAccountFlagSatisfyContract loads every account the
+// command can serve without a seed file (the built-in ones and -account ones)
+// through the JSON Schema of AccountDTO.
+func TestDefaultAccountsAndAccountFlagSatisfyContract(t *testing.T) {
+	o, err := parseFlags([]string{"-account", "x@example.com", "-account", "y@example.com=Y Example"}, io.Discard)
+	if err != nil {
 		t.Fatal(err)
 	}
-	err := run(t.Context(), []string{"-listen", "127.0.0.1:0", "-accounts", seed}, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "fulName") {
-		t.Errorf("err = %v, want the unknown field named", err)
+	accounts := append(standin.DefaultAccounts(), o.extraAccounts...)
+	s := standin.NewServer(standin.Config{Accounts: accounts})
+	base, err := s.Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, a := range accounts {
+		if err := s.IssueToken(a.Email, "tok-"+a.Email); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := checkingClient.Get(base + "/accounts/passwordReset/tok-" + a.Email)
+		if err != nil {
+			t.Fatalf("%s: %v", a.Email, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", a.Email, resp.StatusCode)
+		}
+		if err := standintest.ValidateJSON("AccountDTO", body); err != nil {
+			t.Errorf("%s: %v", a.Email, err)
+		}
 	}
 }

@@ -6,7 +6,7 @@ provider "clevermaps" {
   # Optional tuning; these are the defaults except for the rate limit.
   request_timeout_ms = 30000
   retry = {
-    attempts     = 4
+    attempts     = 3
     min_delay_ms = 500
     max_delay_ms = 30000
   }

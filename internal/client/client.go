@@ -254,7 +254,7 @@ func (c *Client) do(ctx context.Context, ci *callInfo, method string, u *url.URL
 		if resp != nil {
 			_ = resp.Body.Close()
 		}
-		if ctxErr := ctx.Err(); ctxErr != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 			err = ctxErr
 		}
 		return nil, &TransportError{Op: ci.op, Err: redactTransportError(err, secrets...), Attempts: ci.attempts}

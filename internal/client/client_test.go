@@ -20,7 +20,9 @@ const (
 
 func newTestAPI(t *testing.T) *standin.Server {
 	t.Helper()
-	api := standin.NewServer(standin.Config{Accounts: []standin.Account{
+	// A tenant policy of at least 8 characters (the contract sets no
+	// minimum), so that a server-side refusal can be seen.
+	api := standin.NewServer(standin.Config{PasswordMinLength: 8, Accounts: []standin.Account{
 		{ID: "acc-ada", FullName: "Ada Lovelace", Email: testEmail, Status: "ENABLED"},
 	}})
 	if _, err := api.Start("127.0.0.1:0"); err != nil {

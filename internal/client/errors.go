@@ -13,6 +13,11 @@ var (
 	// that is unknown, expired or already used.
 	ErrNotFound = errors.New("not found")
 
+	// ErrRateLimited reports that the server kept answering 429 Too Many
+	// Requests until the call's deadline: it refused the call without acting
+	// on it.
+	ErrRateLimited = errors.New("rate limited")
+
 	// ErrPasswordRejected reports a 400 from the finish-reset call: the new
 	// password does not meet the server's requirements.
 	ErrPasswordRejected = errors.New("password rejected")
@@ -70,6 +75,8 @@ func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
 	case ErrPasswordRejected:
 		return e.Op == OpFinishReset && e.StatusCode == http.StatusBadRequest
 	}

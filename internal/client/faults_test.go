@@ -82,12 +82,13 @@ type faultRow struct {
 	status int   // StatusCode of the *APIError or *ResponseError
 	is     error // sentinel the error matches; nil when none of ErrOutcomeUnknown and ErrTokenProbablyConsumed may match
 
-	requests int           // requests the server saw on the call's own endpoint
-	atLeast  bool          // requests is a minimum: a 429 loop sends as often as its deadline allows
-	deadline time.Duration // when set, the call's context ends after this long
-	probes   int           // verify requests a finish-reset sent to probe its token
-	mails    int           // reset mails the call caused (request-reset rows)
-	changed  bool          // whether the finish-reset changed the password
+	requests    int           // requests the server saw on the call's own endpoint
+	atLeast     bool          // requests is a minimum: a 429 loop sends as often as its deadline allows
+	rateLimited bool          // the error matches ErrRateLimited
+	deadline    time.Duration // when set, the call's context ends after this long
+	probes      int           // verify requests a finish-reset sent to probe its token
+	mails       int           // reset mails the call caused (request-reset rows)
+	changed     bool          // whether the finish-reset changed the password
 }
 
 // faultRows lists the faults per call. Times: 1 rows fail once and must
@@ -109,7 +110,7 @@ func faultRows() []faultRow {
 		// Verifying a token is a GET: every transient failure is retried.
 		{name: "429 seconds once", call: callVerifyToken, fault: standin.Fault{Status: 429, RetryAfter: secondsAhead, Times: 1}, requests: 2},
 		{name: "429 date once", call: callVerifyToken, fault: standin.Fault{Status: 429, RetryAfter: dateAhead, Times: 1}, requests: 2},
-		{name: "429 until the deadline", call: callVerifyToken, fault: standin.Fault{Status: 429, RetryAfter: secondsAhead}, deadline: time.Second, kind: kindTransport, requests: 2, atLeast: true},
+		{name: "429 until the deadline", call: callVerifyToken, fault: standin.Fault{Status: 429, RetryAfter: secondsAhead}, deadline: time.Second, kind: kindTransport, is: ErrRateLimited, requests: 2, atLeast: true},
 		{name: "503 retry-after once", call: callVerifyToken, fault: standin.Fault{Status: 503, RetryAfter: secondsAhead, Times: 1}, requests: 2},
 		{name: "503 once", call: callVerifyToken, fault: standin.Fault{Status: 503, Times: 1}, requests: 2},
 		{name: "503 exhausted", call: callVerifyToken, fault: standin.Fault{Status: 503}, kind: kindAPI, status: 503, requests: 3},
@@ -133,7 +134,7 @@ func faultRows() []faultRow {
 		// never after an ambiguous failure, so that no one gets two mails.
 		{name: "429 seconds once", call: callRequestReset, fault: standin.Fault{Status: 429, RetryAfter: secondsAhead, Times: 1}, requests: 2, mails: 1},
 		{name: "429 date once", call: callRequestReset, fault: standin.Fault{Status: 429, RetryAfter: dateAhead, Times: 1}, requests: 2, mails: 1},
-		{name: "429 until the deadline", call: callRequestReset, fault: standin.Fault{Status: 429, RetryAfter: secondsAhead}, deadline: time.Second, kind: kindTransport, is: ErrNotSent, requests: 2, atLeast: true},
+		{name: "429 until the deadline", call: callRequestReset, fault: standin.Fault{Status: 429, RetryAfter: secondsAhead}, deadline: time.Second, kind: kindTransport, is: ErrNotSent, rateLimited: true, requests: 2, atLeast: true},
 		{name: "503 retry-after once", call: callRequestReset, fault: standin.Fault{Status: 503, RetryAfter: secondsAhead, Times: 1}, requests: 2, mails: 1},
 		{name: "503 retry-after exhausted", call: callRequestReset, fault: standin.Fault{Status: 503, RetryAfter: secondsAhead}, kind: kindAPI, status: 503, is: ErrNotSent, requests: 3},
 		{name: "503 without retry-after", call: callRequestReset, fault: standin.Fault{Status: 503, Times: 1}, kind: kindAPI, status: 503, is: ErrOutcomeUnknown, requests: 1},
@@ -155,7 +156,7 @@ func faultRows() []faultRow {
 		// changed, and the POST is sent once more.
 		{name: "429 seconds once", call: callFinishReset, fault: standin.Fault{Status: 429, RetryAfter: secondsAhead, Times: 1}, requests: 2, changed: true},
 		{name: "429 date once", call: callFinishReset, fault: standin.Fault{Status: 429, RetryAfter: dateAhead, Times: 1}, requests: 2, changed: true},
-		{name: "429 until the deadline", call: callFinishReset, fault: standin.Fault{Status: 429, RetryAfter: secondsAhead}, deadline: time.Second, kind: kindTransport, is: ErrNotSent, requests: 2, atLeast: true},
+		{name: "429 until the deadline", call: callFinishReset, fault: standin.Fault{Status: 429, RetryAfter: secondsAhead}, deadline: time.Second, kind: kindTransport, is: ErrNotSent, rateLimited: true, requests: 2, atLeast: true},
 		{name: "503 retry-after once", call: callFinishReset, fault: standin.Fault{Status: 503, RetryAfter: secondsAhead, Times: 1}, requests: 2, changed: true},
 		{name: "503 retry-after exhausted", call: callFinishReset, fault: standin.Fault{Status: 503, RetryAfter: secondsAhead}, kind: kindAPI, status: 503, is: ErrNotSent, requests: 3},
 		{name: "503 once", call: callFinishReset, fault: standin.Fault{Status: 503, Times: 1}, requests: 2, probes: 1, changed: true},
@@ -231,7 +232,8 @@ func TestFaults(t *testing.T) {
 				want[standin.EndpointVerifyToken] = tc.probes
 			}
 			for _, ep := range []standin.Endpoint{standin.EndpointRequestReset, standin.EndpointVerifyToken, standin.EndpointFinishReset, standin.EndpointOther} {
-				if got := api.Count(ep); got != want[ep] && !(tc.atLeast && ep == tc.call.endpoint() && got >= want[ep]) {
+				atLeast := tc.atLeast && ep == tc.call.endpoint()
+				if got := api.Count(ep); got != want[ep] && (!atLeast || got < want[ep]) {
 					t.Errorf("server saw %d %s requests, want %d", got, ep, want[ep])
 				}
 			}
@@ -286,6 +288,9 @@ func checkFaultError(t *testing.T, err error, tc faultRow) {
 	unknown := consumed || errors.Is(tc.is, ErrOutcomeUnknown)
 	if got := errors.Is(err, ErrOutcomeUnknown); got != unknown {
 		t.Errorf("errors.Is(%v, ErrOutcomeUnknown) = %t, want %t", err, got, unknown)
+	}
+	if got, want := errors.Is(err, ErrRateLimited), tc.rateLimited || errors.Is(tc.is, ErrRateLimited); got != want {
+		t.Errorf("errors.Is(%v, ErrRateLimited) = %t, want %t", err, got, want)
 	}
 	if got, want := errors.Is(err, ErrNotSent), errors.Is(tc.is, ErrNotSent); got != want {
 		t.Errorf("errors.Is(%v, ErrNotSent) = %t, want %t", err, got, want)

@@ -26,7 +26,7 @@ func TestRequestPasswordResetUnderLoad(t *testing.T) {
 	}
 	accounts := make([]standin.Account, calls)
 	for i := range accounts {
-		accounts[i] = standin.Account{Email: fmt.Sprintf("user%04d@example.com", i)}
+		accounts[i] = standin.Account{Email: fmt.Sprintf("user%04d@example.com", i), FullName: fmt.Sprintf("User %d", i)}
 	}
 	api := standin.NewServer(standin.Config{Accounts: accounts})
 	if _, err := api.Start("127.0.0.1:0"); err != nil {

@@ -333,6 +333,9 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		release, err := t.pacer.acquire(ctx)
 		if err != nil {
 			callCancel()
+			if ci.throttled > 0 {
+				err = fmt.Errorf("%w: the server answered 429 %d time(s) and the call's deadline came first: %w", ErrRateLimited, ci.throttled, err)
+			}
 			return nil, err
 		}
 		attemptCtx, attemptCancel := ctx, context.CancelFunc(func() {})

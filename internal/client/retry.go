@@ -50,15 +50,16 @@ func callInfoFrom(ctx context.Context) *callInfo {
 // send before doing any work). A 429 never reaches this policy: the paced
 // transport waits it out without using up an attempt.
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if errors.Is(err, errNotHandedOver) {
+		// The pacer already waited as long as the deadline allows; its
+		// error says why, which the context's error alone would not.
+		return false, nil
+	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}
 	ci := callInfoFrom(ctx)
 	if err != nil {
-		if errors.Is(err, errNotHandedOver) {
-			// The pacer already waited as long as the deadline allows.
-			return false, nil
-		}
 		if ci.idempotent || notSent(err) {
 			return true, nil
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -21,7 +20,6 @@ import (
 // out after it was sent must say that it may have acted, so callers handle
 // ErrOutcomeUnknown themselves.
 func commonFailure(err error) (summary, detail string, ok bool) {
-	var apiErr *client.APIError
 	switch {
 	case errors.Is(err, client.ErrOutcomeUnknown):
 		return "", "", false
@@ -29,9 +27,11 @@ func commonFailure(err error) (summary, detail string, ok bool) {
 		return "CleverMaps API call cancelled", "The operation was cancelled before it finished.", true
 	case errors.Is(err, context.DeadlineExceeded):
 		return "CleverMaps API call timed out", fmt.Sprintf("%s. Raise the operation's timeout or the provider's request_timeout_ms if the API is slow.", err), true
-	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests:
-		return "CleverMaps API is rate limiting", fmt.Sprintf("The API kept answering 429 Too Many Requests after %d attempt(s), so the call was given up; the server did not act on it. "+
-			"Apply again later, or lower requests_per_second in the provider block.", apiErr.Attempts), true
+	case errors.Is(err, client.ErrRateLimited):
+		return "CleverMaps API is rate limiting", fmt.Sprintf("The API kept answering 429 Too Many Requests%s until the operation's timeout, so the call was given up; the server did not act on it. "+
+			"Apply again later, or raise the operation's timeout.", afterAttempts(err)), true
+	case errors.Is(err, client.ErrNotSent):
+		return "CleverMaps API call not sent", fmt.Sprintf("%s. The API did not act on it, so applying again is safe.", err), true
 	}
 	return "", "", false
 }
@@ -68,4 +68,14 @@ func verifyTokenDiagnostic(diags *diag.Diagnostics, attr path.Path, err error) {
 	}
 	diags.AddAttributeError(attr, "Verifying the reset token failed",
 		fmt.Sprintf("The CleverMaps API could not verify the reset token: %s. The call is safe to repeat; apply again once the API is reachable.", err))
+}
+
+// afterAttempts says how many requests a failed call sent, when the error
+// records it, as " after N attempt(s)"; otherwise nothing.
+func afterAttempts(err error) string {
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) && apiErr.Attempts > 0 {
+		return fmt.Sprintf(" after %d attempt(s)", apiErr.Attempts)
+	}
+	return ""
 }

@@ -10,7 +10,9 @@ import (
 // Setenv calls make the testing package restore them afterwards.
 func clearLogEnv(tb testing.TB) {
 	tb.Helper()
-	tb.Setenv(frameworkLogLevelEnv, "")
+	for _, name := range alignedLogLevelEnvs {
+		tb.Setenv(name, "") // So that what AlignLogLevels sets is undone.
+	}
 	for _, kv := range os.Environ() {
 		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(strings.ToUpper(name), "TF_LOG") {
 			tb.Setenv(name, "")
@@ -21,11 +23,11 @@ func clearLogEnv(tb testing.TB) {
 	}
 }
 
-func TestAlignFrameworkLogLevel(t *testing.T) {
+func TestAlignLogLevels(t *testing.T) {
 	tests := []struct {
 		name string
 		env  map[string]string
-		want string // TF_LOG_SDK_FRAMEWORK afterwards; "" is unset
+		want string // every aligned variable afterwards; "" is unset
 	}{
 		{"nothing asked for", nil, "OFF"},
 		{"only core logs", map[string]string{"TF_LOG_CORE": "TRACE", "TF_LOG_PATH": "/dev/null"}, "OFF"},
@@ -36,9 +38,8 @@ func TestAlignFrameworkLogLevel(t *testing.T) {
 		{"TF_LOG unknown value", map[string]string{"TF_LOG": "verbose"}, ""},
 		{"TF_LOG_PROVIDER wins over TF_LOG", map[string]string{"TF_LOG": "TRACE", "TF_LOG_PROVIDER": "INFO"}, "INFO"},
 		{"TF_LOG_PROVIDER off", map[string]string{"TF_LOG": "TRACE", "TF_LOG_PROVIDER": "OFF"}, "OFF"},
-		{"per-provider variable", map[string]string{"TF_LOG_PROVIDER_CLEVERMAPS": "DEBUG"}, ""},
-		{"SDK level set", map[string]string{"TF_LOG_SDK": "DEBUG"}, ""},
-		{"framework level set", map[string]string{frameworkLogLevelEnv: "WARN"}, "WARN"},
+		{"per-provider variable", map[string]string{"TF_LOG_PROVIDER_OTHER": "DEBUG"}, ""},
+		{"SDK level set", map[string]string{"TF_LOG_SDK_MUX": "DEBUG"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,10 +47,22 @@ func TestAlignFrameworkLogLevel(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			AlignFrameworkLogLevel()
-			if got := os.Getenv(frameworkLogLevelEnv); got != tt.want {
-				t.Errorf("%s = %q, want %q", frameworkLogLevelEnv, got, tt.want)
+			AlignLogLevels()
+			for _, name := range alignedLogLevelEnvs {
+				if got := os.Getenv(name); got != tt.want {
+					t.Errorf("%s = %q, want %q", name, got, tt.want)
+				}
 			}
 		})
+	}
+	// A level set by hand for one of them is left alone, and so are the others.
+	clearLogEnv(t)
+	t.Setenv(frameworkLogLevelEnv, "WARN")
+	AlignLogLevels()
+	if got := os.Getenv(frameworkLogLevelEnv); got != "WARN" {
+		t.Errorf("%s = %q, want the WARN set by hand", frameworkLogLevelEnv, got)
+	}
+	if got := os.Getenv(protoLogLevelEnv); got != "" {
+		t.Errorf("%s = %q, want it unset", protoLogLevelEnv, got)
 	}
 }

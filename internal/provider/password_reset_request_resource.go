@@ -38,6 +38,21 @@ const adoptedKey = "adopted"
 // defaultCreateTimeout bounds a create, retries and waits included.
 const defaultCreateTimeout = 5 * time.Minute
 
+// createTimeoutAttribute is the `timeouts` block of the resources that act on
+// create, with the default stated (the library's text does not know it).
+func createTimeoutAttribute(ctx context.Context) schema.Attribute {
+	a := timeouts.Attributes(ctx, timeouts.Opts{
+		Create: true,
+		CreateDescription: fmt.Sprintf("How long creating may take, retries and waits for the server included, "+
+			"as a number with a unit: `s`, `m` or `h`, such as `30s` or `10m`. Defaults to `%dm`.", int(defaultCreateTimeout/time.Minute)),
+	})
+	if n, ok := a.(schema.SingleNestedAttribute); ok {
+		n.MarkdownDescription = "Time limits for the operations of this resource."
+		return n
+	}
+	return a
+}
+
 // passwordResetRequestResource models one sent reset mail. The API cannot
 // read a request back, so the resource is an honest record of "a mail was
 // sent to this address at this time": every argument forces a new request,
@@ -65,16 +80,17 @@ func (r *passwordResetRequestResource) Metadata(_ context.Context, req resource.
 
 func (r *passwordResetRequestResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Sends a CleverMaps password-reset mail to an account (`POST /accounts/passwordReset`). " +
-			"The mail carries a single-use token with which the account's owner sets a new password.\n\n" +
-			"This is an *action resource*: creating it sends one mail, and the resource then records that the mail " +
-			"was sent. Changing `email` or `triggers` sends a new mail; destroying it sends nothing and only removes " +
-			"the record from state. With `resend_after`, a plan made once that much time has passed since the last mail " +
-			"replaces the resource and sends a new one. An existing mail can be adopted with `terraform import` (or an " +
-			"`import` block), which records it without sending anything. Use it when accounts are onboarded or must be reset as part of a configuration, " +
-			"typically with `for_each` over a set of addresses. Do not use it for hundreds of addresses or more: " +
-			"Terraform's cost per resource grows quickly, and `clevermaps_password_reset_requests` sends to a whole list " +
-			"from one resource. For a one-off reset that needs no record, Terraform 1.14+ offers the " +
+		MarkdownDescription: "Sends a CleverMaps password-reset mail to one account. The mail carries a " +
+			"single-use reset token with which the account's owner sets a new password.\n\n" +
+			"Creating the resource sends the mail; the resource then records that it was sent, and later plans " +
+			"send nothing. Changing `email` or `triggers` sends a new mail. With `resend_after`, the first plan made " +
+			"once that much time has passed since the last mail replaces the resource, which sends a new one. " +
+			"Destroying the resource sends nothing and only removes the record from state. If no account has the " +
+			"address, the apply fails and nothing is recorded. An existing mail can be adopted with `terraform import` " +
+			"(or an `import` block), which records it without sending anything.\n\n" +
+			"Use it when accounts are onboarded or must be reset as part of a configuration, for a handful of " +
+			"addresses. For many addresses use `clevermaps_password_reset_requests`, which sends to a whole list " +
+			"from one resource and keeps plans fast. For a one-off mail with no record, Terraform 1.14+ offers the " +
 			"`clevermaps_send_password_reset` action.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -83,8 +99,8 @@ func (r *passwordResetRequestResource) Schema(ctx context.Context, _ resource.Sc
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"email": schema.StringAttribute{
-				MarkdownDescription: "Email address of the CleverMaps account that gets the reset mail. Changing it sends a mail to the new address. " +
-					"If no account has this address, the apply fails and nothing is recorded.",
+				MarkdownDescription: fmt.Sprintf("Email address of the CleverMaps account that gets the mail. Changing it sends a mail "+
+					"to the new address. Must be one address such as `name@example.com`, at most %d characters.", maxEmailLength),
 				Required:      true,
 				Validators:    []validator.String{emailValidator{}},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
@@ -114,7 +130,7 @@ func (r *passwordResetRequestResource) Schema(ctx context.Context, _ resource.Sc
 				Optional:   true,
 				Validators: []validator.String{durationValidator{}},
 			},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true}),
+			"timeouts": createTimeoutAttribute(ctx),
 		},
 	}
 }
@@ -192,7 +208,7 @@ func (r *passwordResetRequestResource) ModifyPlan(ctx context.Context, req resou
 func triggersReplace(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
 	adopted, diags := req.Private.GetKey(ctx, adoptedKey)
 	resp.Diagnostics.Append(diags...)
-	resp.RequiresReplace = !(req.StateValue.IsNull() && len(adopted) > 0)
+	resp.RequiresReplace = !req.StateValue.IsNull() || len(adopted) == 0
 }
 
 // ImportState adopts a mail that was sent outside Terraform, without sending

@@ -1,13 +1,17 @@
 package provider
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -152,41 +156,145 @@ func TestAccPasswordResetRequest_invalidEmail(t *testing.T) {
 	}
 }
 
+// TestAccPasswordResetRequest_forEach runs the resource under a real
+// for_each: one mail per key, the state keyed by address, and a change of
+// the set sends only to the added address and nothing for the removed ones.
+// plugin-testing's state checks cannot address for_each instances by key, so
+// the instances are listed from the state (as `tofu state list` would) and
+// the requests read from the stand-in's journal.
 func TestAccPasswordResetRequest_forEach(t *testing.T) {
 	api := newTestAPI(t)
-	emails := []string{adaEmail, graceEmail}
-	for i := range 8 {
+	var first []string
+	for i := range 6 {
 		e := fmt.Sprintf("user%d@example.com", i)
-		api.AddAccount(standin.Account{ID: e, Email: e, FullName: e, Status: "ENABLED"})
-		emails = append(emails, e)
+		api.AddAccount(standin.Account{Email: e, FullName: fmt.Sprintf("User %d", i)})
+		first = append(first, e)
 	}
-	list, _ := json.Marshal(emails)
-	start := time.Now()
+	const added = "late@example.com"
+	api.AddAccount(standin.Account{Email: added, FullName: "Late"})
+	// The second set drops user0 and user1 and adds late@.
+	second := append(slices.Clone(first[2:]), added)
+
+	config := func(emails []string) string {
+		list, _ := json.Marshal(emails)
+		return providerBlock(api) + fmt.Sprintf(`
+resource "clevermaps_password_reset_request" "all" {
+  for_each = toset(%s)
+  email    = each.value
+}
+`, list)
+	}
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: providerBlock(api) + fmt.Sprintf(`
-locals {
-  emails = %s
-}
-
-# count rather than for_each: terraform-plugin-testing's state shim cannot
-# index for_each instances.
-resource "clevermaps_password_reset_request" "all" {
-  count = length(local.emails)
-  email = local.emails[count.index]
-}
-`, list),
-			ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, len(emails)}},
-		}},
+		Steps: []resource.TestStep{
+			{
+				Config: config(first),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectForEachInstances{"clevermaps_password_reset_request", "all", first},
+					expectRequestBodies{api, first},
+				},
+			},
+			{
+				Config: config(second),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectForEachInstances{"clevermaps_password_reset_request", "all", second},
+					// Only the added address got a request; removing user0
+					// and user1 sent nothing.
+					expectRequestBodies{api, append(slices.Clone(first), added)},
+				},
+			},
+			{
+				// An empty set destroys every instance, which only forgets.
+				// (It also leaves the state empty: plugin-testing's own final
+				// state read cannot shim for_each instances.)
+				Config: config([]string{}),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectForEachInstances{"clevermaps_password_reset_request", "all", nil},
+					expectRequestBodies{api, append(slices.Clone(first), added)},
+				},
+			},
+		},
 	})
-	for _, e := range emails {
+	for _, e := range append(first, added) {
 		if n := len(api.MailsTo(e)); n != 1 {
 			t.Errorf("%s got %d mails, want 1", e, n)
 		}
 	}
-	t.Logf("%d resources in %s", len(emails), time.Since(start))
+}
+
+// expectForEachInstances asserts that the state holds exactly one instance of
+// the resource per key, keyed by the address, whose email is that address.
+type expectForEachInstances struct {
+	typ, name string
+	keys      []string
+}
+
+func (e expectForEachInstances) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	if req.State == nil {
+		resp.Error = errors.New("no state")
+		return
+	}
+	var resources []*tfjson.StateResource // An empty state has no root module.
+	if v := req.State.Values; v != nil && v.RootModule != nil {
+		resources = v.RootModule.Resources
+	}
+	var got []string
+	for _, r := range resources {
+		if r.Type != e.typ || r.Name != e.name {
+			continue
+		}
+		key, ok := r.Index.(string)
+		if !ok {
+			resp.Error = fmt.Errorf("%s has index %v, want a for_each key", r.Address, r.Index)
+			return
+		}
+		if r.AttributeValues["email"] != key {
+			resp.Error = fmt.Errorf("%s has email %v", r.Address, r.AttributeValues["email"])
+			return
+		}
+		got = append(got, key)
+	}
+	want := slices.Clone(e.keys)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		resp.Error = fmt.Errorf("state has instances %q, want %q", got, want)
+	}
+}
+
+// expectRequestBodies asserts that the stand-in received exactly one
+// request-reset call per address in emails, in any order, and no other call.
+type expectRequestBodies struct {
+	api    *standin.Server
+	emails []string
+}
+
+func (e expectRequestBodies) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	var got []string
+	for _, r := range e.api.Journal() {
+		if r.Endpoint != standin.EndpointRequestReset {
+			resp.Error = fmt.Errorf("unexpected %s request", r.Endpoint)
+			return
+		}
+		var body struct {
+			Email string `json:"email"`
+		}
+		if err := json.Unmarshal([]byte(r.Body), &body); err != nil {
+			resp.Error = fmt.Errorf("request body %q: %w", r.Body, err)
+			return
+		}
+		got = append(got, body.Email)
+	}
+	want := slices.Clone(e.emails)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		resp.Error = fmt.Errorf("requests went to %q, want one each to %q", got, want)
+	}
 }
 
 // requiredProviders names the provider's source. Import steps of
@@ -203,13 +311,13 @@ terraform {
 }
 `
 
-func resendAfterConfig(api *standin.Server, email, resendAfter string) string {
+func resendAfterConfig(api *standin.Server, resendAfter string) string {
 	return providerBlock(api) + fmt.Sprintf(`
 resource "clevermaps_password_reset_request" "test" {
   email        = %q
   resend_after = %q
 }
-`, email, resendAfter)
+`, adaEmail, resendAfter)
 }
 
 // TestAccPasswordResetRequest_resendAfter walks a request through resend_after:
@@ -224,7 +332,7 @@ func TestAccPasswordResetRequest_resendAfter(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: resendAfterConfig(api, adaEmail, "1h"),
+				Config: resendAfterConfig(api, "1h"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectRequests{api, standin.EndpointRequestReset, 1},
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("resend_after"), knownvalue.StringExact("1h")),
@@ -236,7 +344,7 @@ func TestAccPasswordResetRequest_resendAfter(t *testing.T) {
 			},
 			{
 				// Not due for an hour: nothing to do.
-				Config:            resendAfterConfig(api, adaEmail, "1h"),
+				Config:            resendAfterConfig(api, "1h"),
 				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 1}},
 			},
@@ -244,7 +352,7 @@ func TestAccPasswordResetRequest_resendAfter(t *testing.T) {
 				// requested_at has whole seconds, so after 1.1 s a second
 				// has certainly passed since it.
 				PreConfig: func() { time.Sleep(1100 * time.Millisecond) },
-				Config:    resendAfterConfig(api, adaEmail, "1s"),
+				Config:    resendAfterConfig(api, "1s"),
 				// A second later the new mail is due again.
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -264,7 +372,7 @@ func TestAccPasswordResetRequest_resendAfter(t *testing.T) {
 			{
 				// A longer interval is recorded in place; the mail just sent
 				// is not due.
-				Config: resendAfterConfig(api, adaEmail, "168h"),
+				Config: resendAfterConfig(api, "168h"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -444,7 +552,7 @@ func TestAccPasswordResetRequest_importBlock(t *testing.T) {
 				Check: func(s *terraform.State) error {
 					got, err := time.Parse(time.RFC3339, s.RootModule().Resources[addr].Primary.Attributes["requested_at"])
 					if err != nil || got.Before(before) || got.After(time.Now()) {
-						return fmt.Errorf("requested_at %v (%v), want the time of the import", got, err)
+						return fmt.Errorf("requested_at %v (%w), want the time of the import", got, err)
 					}
 					return nil
 				},

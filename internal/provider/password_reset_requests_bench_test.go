@@ -30,7 +30,7 @@ func benchmarkBatchResource(b *testing.B, n int) {
 	emails := make([]tftypes.Value, n)
 	for i := range n {
 		email := fmt.Sprintf("user%05d@example.com", i)
-		accounts[i] = standin.Account{ID: fmt.Sprintf("acc-%d", i), Email: email, Status: "ENABLED"}
+		accounts[i] = standin.Account{ID: fmt.Sprintf("acc-%d", i), Email: email, FullName: email, Status: "ENABLED"}
 		emails[i] = tftypes.NewValue(tftypes.String, email)
 	}
 	api := standin.NewServer(standin.Config{Accounts: accounts})
@@ -52,10 +52,10 @@ func benchmarkBatchResource(b *testing.B, n int) {
 	// Log as the provider does when Terraform starts it with no TF_LOG*
 	// variable set: an SDK root logger in every request's context (which
 	// tf6server adds in production) and the framework's level from
-	// AlignFrameworkLogLevel. Without the logger, the framework's logging
+	// AlignLogLevels. Without the logger, the framework's logging
 	// would cost nothing here whatever its level.
 	clearLogEnv(b)
-	AlignFrameworkLogLevel()
+	AlignLogLevels()
 	ctx := tfsdklog.NewRootSDKLogger(b.Context(), tfsdklog.WithLevelFromEnv("TF_LOG_SDK"))
 
 	check := func(b *testing.B, what string, diags []*tfprotov6.Diagnostic, err error) {

@@ -360,7 +360,7 @@ func (r *passwordResetRequestsResource) ModifyPlan(ctx context.Context, req reso
 	checkGuard(&resp.Diagnostics, plan.MaxNewEmails.ValueInt64(), len(mp.toMail))
 	explainResends(&resp.Diagnostics, mp, plan.ResendAfter.ValueString())
 
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("to_mail"), stringList(mp.toMail))...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("to_mail"), stringListValue(mp.toMail))...)
 	if len(mp.toMail) > 0 || len(mp.adopted) > 0 {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("sent"), types.MapUnknown(types.StringType))...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("unmailed"), types.MapUnknown(unmailedType))...)
@@ -416,7 +416,7 @@ func readBatchState(ctx context.Context, m passwordResetRequestsModel, diags *di
 	return st
 }
 
-func stringList(values []string) types.List {
+func stringListValue(values []string) types.List {
 	elems := make([]attr.Value, len(values))
 	for i, v := range values {
 		elems[i] = types.StringValue(v)
@@ -565,7 +565,7 @@ func (r *passwordResetRequestsResource) apply(ctx context.Context, m *passwordRe
 	}
 	addBatchFailures(diags, failures, len(mp.toMail), isUpdate)
 
-	m.ToMail = stringList(mp.toMail)
+	m.ToMail = stringListValue(mp.toMail)
 	m.Sent, m.Unmailed = resultMaps(ctx, sent, unmailed, diags)
 	return !diags.HasError() || isUpdate
 }

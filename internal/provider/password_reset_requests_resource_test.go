@@ -49,13 +49,13 @@ func expectUnmailed(reasons map[string]string) statecheck.StateCheck {
 	return statecheck.ExpectKnownValue("clevermaps_password_reset_requests.wave", tfjsonpath.New("unmailed"), knownvalue.MapExact(checks))
 }
 
-// expectToMail checks the planned recipients of a batch resource.
-func expectToMail(addr string, emails ...string) plancheck.PlanCheck {
+// expectToMail checks the planned recipients of the batch resource "wave".
+func expectToMail(emails ...string) plancheck.PlanCheck {
 	checks := make([]knownvalue.Check, len(emails))
 	for i, e := range emails {
 		checks[i] = knownvalue.StringExact(e)
 	}
-	return plancheck.ExpectKnownValue(addr, tfjsonpath.New("to_mail"), knownvalue.ListExact(checks))
+	return plancheck.ExpectKnownValue("clevermaps_password_reset_requests.wave", tfjsonpath.New("to_mail"), knownvalue.ListExact(checks))
 }
 
 // mailCounts returns how many mails each address got.
@@ -100,7 +100,7 @@ func TestAccPasswordResetRequests_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-						expectToMail(addr, late),
+						expectToMail(late),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -300,7 +300,7 @@ func TestAccPasswordResetRequests_postconditionFailsRun(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-						expectToMail(addr, ghost),
+						expectToMail(ghost),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -350,14 +350,13 @@ resource "terraform_data" "late" {
 // already_mailed records addresses without mailing them.
 func TestAccPasswordResetRequests_alreadyMailed(t *testing.T) {
 	api := newTestAPI(t)
-	const addr = "clevermaps_password_reset_requests.wave"
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: providerBlock(api) + batchResource([]string{adaEmail, graceEmail}, fmt.Sprintf("  already_mailed = [%q]", strings.ToUpper(adaEmail))),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply:             []plancheck.PlanCheck{expectToMail(addr, graceEmail)},
+				PreApply:             []plancheck.PlanCheck{expectToMail(graceEmail)},
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -395,7 +394,7 @@ func TestAccPasswordResetRequests_resendAfter(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-						expectToMail(addr, adaEmail, graceEmail),
+						expectToMail(adaEmail, graceEmail),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -429,7 +428,7 @@ func TestAccPasswordResetRequests_unknownOutcome(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:             providerBlock(api) + batchResource(emails, "  concurrency = 1"),
+				Config: providerBlock(api) + batchResource(emails, "  concurrency = 1"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("unmailed"), knownvalue.MapSizeExact(1)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("sent"), knownvalue.MapSizeExact(1)),

@@ -65,73 +65,82 @@ func (r *passwordResetResource) Metadata(_ context.Context, req resource.Metadat
 func (r *passwordResetResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Finishes a CleverMaps password reset: sets a new password with the single-use token " +
-			"from a reset mail (`POST /accounts/passwordReset/{token}`). Use it to rotate the password of a " +
-			"technical account from a pipeline, together with `clevermaps_password_reset_request` and the " +
-			"`clevermaps_reset_token` ephemeral resource.\n\n" +
-			"Prefer the write-only arguments `token_wo` and `new_password_wo` (Terraform 1.11+, OpenTofu 1.11+): " +
-			"they are never stored in state or plan files. Bump `new_password_wo_version` to reset again with the " +
-			"values now given. The stored arguments `token` and `new_password` exist for older CLIs; they are " +
-			"marked sensitive but do land in state.\n\n" +
-			"Applying it performs the reset once; destroying it only removes the record from state. Do not use it " +
-			"for a password that people change by hand: the next change of its arguments resets it again.",
+		MarkdownDescription: "Finishes a CleverMaps password reset: sets a new password for an account with the " +
+			"single-use token from its reset mail. Use it to rotate the password of a technical account, together " +
+			"with `clevermaps_password_reset_request` (which sends the mail) and the `clevermaps_reset_token` " +
+			"ephemeral resource (which checks the token).\n\n" +
+			"Creating the resource sets the password once; later plans send nothing. Changing `token`, " +
+			"`new_password`, `consent_granted` or `new_password_wo_version` sets the password again. Destroying the " +
+			"resource sends nothing and only removes the record from state. Do not manage with it a password that " +
+			"people also change by hand: the next change of its arguments overwrites theirs.\n\n" +
+			"Prefer the write-only arguments `token_wo` and `new_password_wo` (Terraform 1.11+, OpenTofu 1.11+): they " +
+			"are never stored in state or plan files. The arguments `token` and `new_password` exist for older CLIs; " +
+			"they are marked sensitive but are stored in state.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				MarkdownDescription: "Random identifier of this reset, assigned when it is performed.",
+				MarkdownDescription: "Random identifier of this reset, assigned when the password is set.",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"token_wo": schema.StringAttribute{
-				MarkdownDescription: "Write-only: the reset token from the reset mail, never stored. Needed (or `token`) whenever the plan performs a reset; may be left out afterwards. Conflicts with `token`.",
-				Optional:            true,
-				Sensitive:           true,
-				WriteOnly:           true,
-				Validators:          []validator.String{tokenValidator{}},
+				MarkdownDescription: "Write-only: the reset token from the reset mail, never stored. Required, or `token`, whenever the plan " +
+					"sets the password; may be left out afterwards. Conflicts with `token`. The same characters are " +
+					"rejected as in `token`.",
+				Optional:   true,
+				Sensitive:  true,
+				WriteOnly:  true,
+				Validators: []validator.String{tokenValidator{}},
 			},
 			"new_password_wo": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("Write-only: the new password, 1 to %d characters, never stored. The server may demand more (its default policy is at least 8). Needed (or `new_password`) whenever the plan performs a reset; may be left out afterwards. Conflicts with `new_password`.", maxPasswordLength),
-				Optional:            true,
-				Sensitive:           true,
-				WriteOnly:           true,
-				Validators:          []validator.String{stringvalidator.UTF8LengthBetween(1, maxPasswordLength)},
+				MarkdownDescription: fmt.Sprintf("Write-only: the new password, never stored. From 1 to %d characters; CleverMaps may demand more, "+
+					"such as a minimum length, and then the apply fails with its reason. Required, or `new_password`, whenever the plan sets "+
+					"the password; may be left out afterwards. Conflicts with `new_password`.", maxPasswordLength),
+				Optional:   true,
+				Sensitive:  true,
+				WriteOnly:  true,
+				Validators: []validator.String{stringvalidator.UTF8LengthBetween(1, maxPasswordLength)},
 			},
 			"new_password_wo_version": schema.Int64Attribute{
-				MarkdownDescription: "Any number; changing it performs the reset again with the `token_wo` and `new_password_wo` now given. " +
-					"Write-only values are not stored, so this is how a change of them is noticed.",
+				MarkdownDescription: "Any number; changing it sets the password again with the `token_wo` and `new_password_wo` now given. " +
+					"Write-only values are not stored, so Terraform cannot see that they changed: change this number instead.",
 				Optional:      true,
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"token": schema.StringAttribute{
-				MarkdownDescription: "The reset token, stored in state (sensitive). For CLIs without write-only arguments; prefer `token_wo`. Changing it performs a new reset.",
-				Optional:            true,
-				Sensitive:           true,
-				PlanModifiers:       replace,
+				MarkdownDescription: "The reset token from the reset mail, stored in state (marked sensitive). For CLIs without write-only " +
+					"arguments; prefer `token_wo`. Changing it sets the password again. Must not be empty and must not " +
+					"contain control characters, `/`, `?`, `#`, `%` or `..`.",
+				Optional:      true,
+				Sensitive:     true,
+				PlanModifiers: replace,
 				Validators: []validator.String{
 					tokenValidator{},
 					stringvalidator.PreferWriteOnlyAttribute(path.MatchRoot("token_wo")),
 				},
 			},
 			"new_password": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("The new password, 1 to %d characters, stored in state (sensitive). For CLIs without write-only arguments; prefer `new_password_wo`. Changing it performs a new reset.", maxPasswordLength),
-				Optional:            true,
-				Sensitive:           true,
-				PlanModifiers:       replace,
+				MarkdownDescription: fmt.Sprintf("The new password, from 1 to %d characters, stored in state (marked sensitive). For CLIs "+
+					"without write-only arguments; prefer `new_password_wo`. Changing it sets the password again.", maxPasswordLength),
+				Optional:      true,
+				Sensitive:     true,
+				PlanModifiers: replace,
 				Validators: []validator.String{
 					stringvalidator.UTF8LengthBetween(1, maxPasswordLength),
 					stringvalidator.PreferWriteOnlyAttribute(path.MatchRoot("new_password_wo")),
 				},
 			},
 			"consent_granted": schema.BoolAttribute{
-				MarkdownDescription: "Sent as `consentGranted`: whether the account's owner grants consent to the terms. Left out of the request when unset. Changing it performs a new reset.",
-				Optional:            true,
-				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
+				MarkdownDescription: "Whether the account's owner accepts the terms, sent along with the new password; when unset, nothing " +
+					"is sent about consent. Changing it sets the password again.",
+				Optional:      true,
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
 			},
 			"reset_at": schema.StringAttribute{
-				MarkdownDescription: "When the API accepted the new password, in RFC 3339 format (UTC).",
+				MarkdownDescription: "When CleverMaps accepted the new password, in RFC 3339 format (UTC).",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true}),
+			"timeouts": createTimeoutAttribute(ctx),
 		},
 	}
 }
@@ -287,7 +296,7 @@ func performReset(ctx context.Context, c *client.Client, in resetInput, diags *d
 			msg = "the password does not meet the requirements"
 		}
 		diags.AddAttributeError(in.passwordPath, "New password rejected",
-			fmt.Sprintf("The CleverMaps API rejected the new password: %s. The token was not used up; choose a password that meets the requirements and apply again.", msg))
+			fmt.Sprintf("The CleverMaps API rejected the new password: %s. A refused password normally leaves the token usable; choose a password that meets the requirements and apply again (if the token is refused then, request a new reset mail).", msg))
 	case errors.Is(err, client.ErrOutcomeUnknown):
 		diags.AddAttributeError(in.tokenPath, "Unknown whether the password was changed",
 			fmt.Sprintf("Finishing the password reset failed in a way that leaves open whether the server set the new password, "+

@@ -216,3 +216,17 @@ func diagText(diags []*tfprotov6.Diagnostic) string {
 	}
 	return b.String()
 }
+
+// readDataSource runs ReadDataSource as Terraform core does after validating
+// and planning, and returns the response.
+func (ps *protocolServer) readDataSource(t testing.TB, typeName string, attrs map[string]tftypes.Value) *tfprotov6.ReadDataSourceResponse {
+	t.Helper()
+	resp, err := ps.ReadDataSource(t.Context(), &tfprotov6.ReadDataSourceRequest{
+		TypeName: typeName,
+		Config:   dynamicValue(t, ps.dataSourceTypes[typeName], attrs),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}

@@ -24,6 +24,13 @@ import (
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
 )
 
+// retry.attempts counts retries after the first try, as the attribute of the
+// same name in hashicorp/http does; the client's MaxAttempts counts tries.
+const (
+	defaultRetries = client.DefaultMaxAttempts - 1
+	maxRetries     = 20
+)
+
 // EndpointEnvVar names the environment variable that sets the API endpoint
 // when the provider block does not.
 const EndpointEnvVar = "CLEVERMAPS_ENDPOINT"
@@ -55,6 +62,7 @@ type providerModel struct {
 	RequestsPerSecond     types.Float64 `tfsdk:"requests_per_second"`
 	Burst                 types.Int64   `tfsdk:"burst"`
 	MaxConcurrentRequests types.Int64   `tfsdk:"max_concurrent_requests"`
+	AllowInsecureHTTP     types.Bool    `tfsdk:"allow_insecure_http"`
 }
 
 type retryModel struct {
@@ -70,44 +78,59 @@ func (p *clevermapsProvider) Metadata(_ context.Context, _ provider.MetadataRequ
 
 func (p *clevermapsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "The CleverMaps provider drives the password-reset flow of the " +
-			"[CleverMaps](https://www.clevermaps.io) location-intelligence platform: it sends reset mails when " +
-			"accounts are onboarded, verifies reset tokens, and finishes resets to rotate the passwords of " +
-			"technical accounts. The password-reset endpoints are anonymous, so the provider needs no credentials.",
+		MarkdownDescription: "The CleverMaps provider runs the password-reset flow of " +
+			"[CleverMaps](https://www.clevermaps.io): it sends password-reset mails to accounts, checks reset " +
+			"tokens, and sets new passwords with them, for example to onboard users or to rotate the password of " +
+			"a technical account. The password-reset API needs no credentials, so neither does the provider.",
 		Attributes: map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("Base URL of the CleverMaps REST API, for example `%s` (production, the default) "+
-					"or `%s` (staging). May also be set with the `%s` environment variable. Must be an absolute "+
-					"`https://` or `http://` URL without credentials, query or fragment.",
-					client.DefaultEndpoint, client.StagingEndpoint, EndpointEnvVar),
+				MarkdownDescription: fmt.Sprintf("Base URL of the CleverMaps REST API. Defaults to the `%s` environment "+
+					"variable, or else to the production API, `%s`; the staging API is `%s`. Must be an `https://` URL "+
+					"(or `http://` on this machine's loopback; see `allow_insecure_http`) without user name, password, "+
+					"query or fragment.",
+					EndpointEnvVar, client.DefaultEndpoint, client.StagingEndpoint),
 				Optional:   true,
 				Validators: []validator.String{endpointValidator{}},
 			},
+			allowInsecureHTTPAttr: schema.BoolAttribute{
+				MarkdownDescription: "Accept a plain `http://` endpoint on a host other than this machine's loopback " +
+					"(`localhost`, `127.0.0.0/8`, `::1`). Without it such an endpoint is refused, because reset tokens " +
+					"(in the URL) and new passwords (in the body) would cross the network unencrypted. Defaults to `false`.",
+				Optional: true,
+			},
 			"request_timeout_ms": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("Timeout of a single HTTP request in milliseconds (each retry gets its own). Defaults to %d.", client.DefaultTimeout.Milliseconds()),
-				Optional:            true,
-				Validators:          []validator.Int64{int64validator.Between(1, 600_000)},
+				MarkdownDescription: fmt.Sprintf("How long one request to the API may take, in milliseconds, from 1 to 600000, "+
+					"counted from when it is sent: time spent waiting for its turn under `requests_per_second` or "+
+					"`max_concurrent_requests` does not count. Each retry gets this time again. Defaults to %d.", client.DefaultTimeout.Milliseconds()),
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(1, 600_000)},
 			},
 			"retry": schema.SingleNestedAttribute{
-				MarkdownDescription: "How failed requests are retried. Verifying a token is retried on connection " +
-					"errors, 429, 502, 503 and 504. Requests that send a mail or change a password are retried only " +
-					"when the server certainly did not act (connection refused, 429, 503 with `Retry-After`), so that " +
-					"nobody gets two mails. A `Retry-After` header is honoured up to `max_delay_ms`.",
+				MarkdownDescription: "When and how failed requests are tried again. Checking a token is retried after " +
+					"connection errors and after the answers 502, 503 and 504. Sending a mail or setting a password " +
+					"is retried only when the server certainly did not act (the connection was refused, or it answered " +
+					"503 with `Retry-After`), so that nobody gets a mail twice. A 429 answer (rate limiting) is not a " +
+					"failure and uses up no retry: the request waits for the pause the server asks for and is sent again, " +
+					"for as long as the operation's timeout allows. Unset attributes take their defaults.",
 				Optional: true,
 				Attributes: map[string]schema.Attribute{
 					"attempts": schema.Int64Attribute{
-						MarkdownDescription: fmt.Sprintf("Most requests sent for one call, the first included; `1` disables retries. Defaults to %d.", client.DefaultMaxAttempts),
-						Optional:            true,
-						Validators:          []validator.Int64{int64validator.Between(1, 20)},
+						MarkdownDescription: fmt.Sprintf("How many times a failed request is retried after the first try, as in the "+
+							"`retry` block of the `hashicorp/http` provider: `0` disables retries, at most %d. Defaults to %d.", maxRetries, defaultRetries),
+						Optional:   true,
+						Validators: []validator.Int64{int64validator.Between(0, maxRetries)},
 					},
 					"min_delay_ms": schema.Int64Attribute{
-						MarkdownDescription: fmt.Sprintf("Shortest wait between attempts in milliseconds; the wait doubles on every retry. Defaults to %d.", client.DefaultMinRetryWait.Milliseconds()),
-						Optional:            true,
-						Validators:          []validator.Int64{int64validator.Between(0, 3_600_000)},
+						MarkdownDescription: fmt.Sprintf("How long to wait before the first retry, in milliseconds, from 0 to 3600000. "+
+							"Later retries wait longer, up to `max_delay_ms`. Defaults to %d.", client.DefaultMinRetryWait.Milliseconds()),
+						Optional:   true,
+						Validators: []validator.Int64{int64validator.Between(0, 3_600_000)},
 					},
 					"max_delay_ms": schema.Int64Attribute{
-						MarkdownDescription: fmt.Sprintf("Longest wait between attempts in milliseconds, also the cap on a server's `Retry-After`. Must not be less than `min_delay_ms`. Defaults to %d.", client.DefaultMaxRetryWait.Milliseconds()),
-						Optional:            true,
+						MarkdownDescription: fmt.Sprintf("The longest wait between tries, in milliseconds, from 0 to 3600000 and not "+
+							"less than `min_delay_ms`. Also the longest pause the provider accepts when the server asks for one "+
+							"with `Retry-After`. Defaults to %d.", client.DefaultMaxRetryWait.Milliseconds()),
+						Optional: true,
 						Validators: []validator.Int64{
 							int64validator.Between(0, 3_600_000),
 							int64validator.AtLeastSumOf(path.MatchRelative().AtParent().AtName("min_delay_ms")),
@@ -116,21 +139,25 @@ func (p *clevermapsProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 				},
 			},
 			"requests_per_second": schema.Float64Attribute{
-				MarkdownDescription: "Client-side limit on requests per second, shared by everything this provider " +
-					"block configures. Unset or `0` means no limit. When the server answers 429, all requests pause " +
-					"together for its `Retry-After`.",
+				MarkdownDescription: "The most requests per second that this provider block sends, shared by all its " +
+					"resources, data sources and actions, from 0 to 100000. Unset or `0` (the default) means that the " +
+					"provider finds the pace itself: it sends without a limit until the server answers 429, then slows " +
+					"down to the rate the server accepts and speeds up again carefully. With or without a limit, when the " +
+					"server answers 429 all requests wait for the pause it asks for.",
 				Optional:   true,
 				Validators: []validator.Float64{float64validator.Between(0, 100_000)},
 			},
 			"burst": schema.Int64Attribute{
-				MarkdownDescription: "How many requests may be sent at once above `requests_per_second`. Defaults to 1.",
-				Optional:            true,
-				Validators:          []validator.Int64{int64validator.Between(1, 10_000)},
+				MarkdownDescription: "How many requests may go out at once before `requests_per_second` paces them, " +
+					"from 1 to 10000. Used only with `requests_per_second`. Defaults to 1.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(1, 10_000)},
 			},
 			"max_concurrent_requests": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("Most requests in flight at once across this provider block. Defaults to %d.", client.DefaultMaxConcurrentRequests),
-				Optional:            true,
-				Validators:          []validator.Int64{int64validator.Between(1, 1024)},
+				MarkdownDescription: fmt.Sprintf("The most requests that this provider block has in flight at once, from 1 to 1024. "+
+					"Defaults to %d.", client.DefaultMaxConcurrentRequests),
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(1, 1024)},
 			},
 		},
 	}
@@ -161,6 +188,10 @@ func (p *clevermapsProvider) Configure(ctx context.Context, req provider.Configu
 			fmt.Sprintf("The endpoint from %s is not usable: %s.", source, err))
 		return
 	}
+	if msg := insecureEndpointProblem(endpoint, source, cfg.AllowInsecureHTTP.ValueBool()); msg != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Plain HTTP endpoint refused", msg)
+		return
+	}
 
 	ccfg := client.Config{
 		Endpoint:  endpoint,
@@ -173,7 +204,9 @@ func (p *clevermapsProvider) Configure(ctx context.Context, req provider.Configu
 	ccfg.MinRetryWait, ccfg.MaxRetryWait = client.DefaultMinRetryWait, client.DefaultMaxRetryWait
 	if r := cfg.Retry; r != nil {
 		if !r.Attempts.IsNull() && !r.Attempts.IsUnknown() {
-			ccfg.MaxAttempts = int(r.Attempts.ValueInt64())
+			// retry.attempts counts retries (as hashicorp/http's does); the
+			// client counts tries, the first included.
+			ccfg.MaxAttempts = int(r.Attempts.ValueInt64()) + 1
 		}
 		if !r.MinDelayMs.IsNull() && !r.MinDelayMs.IsUnknown() {
 			ccfg.MinRetryWait = time.Duration(r.MinDelayMs.ValueInt64()) * time.Millisecond

@@ -3,17 +3,21 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin/standintest"
 )
 
 // testAccProtoV6ProviderFactories runs the provider in-process for
@@ -45,7 +49,7 @@ func testAccounts() []standin.Account {
 		{
 			ID: "acc-ada", FullName: "Ada Lovelace", Email: adaEmail, Status: "ENABLED",
 			ConsentGranted: &consent, PhoneNumber: "+44 20 7946 0000",
-			Preferences: &standin.Preferences{Language: "en", LastActiveProject: "proj-1", LastActiveOrganization: "org-1", SendNewsletter: true},
+			Preferences: &standin.Preferences{Language: "en", LastActiveProject: "p7w2n5c8d1f4g6hj", LastActiveOrganization: "o2b6e9k1m3s5u7wy", SendNewsletter: &consent},
 			Onboarding:  &standin.Onboarding{IntroShown: []string{"welcome"}, TipsShown: []string{"map", "filters"}},
 		},
 		{ID: "acc-grace", FullName: "Grace Hopper", Email: graceEmail, Status: "ENABLED"},
@@ -55,7 +59,17 @@ func testAccounts() []standin.Account {
 // newTestAPI starts a fresh stand-in of the CleverMaps API for one test.
 func newTestAPI(t *testing.T) *standin.Server {
 	t.Helper()
-	api := standin.NewServer(standin.Config{Accounts: testAccounts()})
+	// A tenant policy of at least 8 characters (the contract sets no
+	// minimum), so that tests can see the server refuse a password that
+	// plan-time validation (1 to 100) lets through.
+	api := standin.NewServer(standin.Config{
+		Accounts: testAccounts(), PasswordMinLength: 8,
+		// Every answer the provider gets is checked against the API
+		// contract, whether or not the test looks at it.
+		WrapHandler: func(h http.Handler) http.Handler {
+			return standintest.Handler(h, func(err error) { t.Errorf("stand-in answer outside the contract: %v", err) })
+		},
+	})
 	if _, err := api.Start("127.0.0.1:0"); err != nil {
 		t.Fatalf("starting the stand-in API: %v", err)
 	}
@@ -64,13 +78,14 @@ func newTestAPI(t *testing.T) *standin.Server {
 }
 
 // providerBlock configures the provider against api with fast retries, so
-// that fault tests do not sleep for the production defaults.
+// that fault tests do not sleep for the production defaults: two retries,
+// three tries in all.
 func providerBlock(api *standin.Server) string {
 	return fmt.Sprintf(`
 provider "clevermaps" {
   endpoint = %q
   retry = {
-    attempts     = 3
+    attempts     = 2
     min_delay_ms = 10
     max_delay_ms = 100
   }
@@ -103,6 +118,23 @@ type expectSomeRequests struct {
 func (e expectSomeRequests) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
 	if e.api.Count(e.ep) == 0 {
 		resp.Error = fmt.Errorf("the API received no %s request", e.ep)
+	}
+}
+
+// finishResetDirectly finishes a reset for adaEmail with token through the
+// API client, outside Terraform, and fails the test unless it succeeds and
+// sets the password. Tests use it to prove that a token is still usable.
+func finishResetDirectly(t *testing.T, api *standin.Server, token, password string) {
+	t.Helper()
+	c, err := client.New(client.Config{Endpoint: api.URL(), UserAgent: "terraform-provider-clevermaps/test", MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.FinishPasswordReset(t.Context(), token, client.FinishResetRequest{NewPassword: password}); err != nil {
+		t.Fatalf("the token no longer finishes a reset: %v", err)
+	}
+	if a, _ := api.Account(adaEmail); a.Password != password {
+		t.Fatalf("after the reset the password is %q, want %q", a.Password, password)
 	}
 }
 
@@ -222,5 +254,39 @@ resource "clevermaps_password_reset_request" "test" {
 	})
 	if n := len(api.Journal()); n != 0 {
 		t.Errorf("the API received %d request(s), want none", n)
+	}
+}
+
+// TestProvider_retryAttemptsCountsRetries checks that retry.attempts counts
+// retries after the first try, as hashicorp/http's does: against a token
+// check that always fails with 503, attempts = N sends N+1 requests, 0 sends
+// one, and leaving it out sends the default three retries after the first.
+func TestProvider_retryAttemptsCountsRetries(t *testing.T) {
+	for _, tc := range []struct {
+		attempts any // nil leaves it unset
+		want     int
+	}{{0, 1}, {2, 3}, {nil, defaultRetries + 1}} {
+		t.Run(fmt.Sprintf("attempts=%v", tc.attempts), func(t *testing.T) {
+			api := newTestAPI(t)
+			api.InjectFault(standin.EndpointVerifyToken, standin.Fault{Status: http.StatusServiceUnavailable})
+			retryType := tftypes.Object{AttributeTypes: map[string]tftypes.Type{
+				"attempts": tftypes.Number, "min_delay_ms": tftypes.Number, "max_delay_ms": tftypes.Number,
+			}}
+			ps := newProtocolServer(t, map[string]tftypes.Value{
+				"endpoint": str(api.URL()),
+				"retry": tftypes.NewValue(retryType, map[string]tftypes.Value{
+					"attempts":     tftypes.NewValue(tftypes.Number, tc.attempts),
+					"min_delay_ms": tftypes.NewValue(tftypes.Number, 1),
+					"max_delay_ms": tftypes.NewValue(tftypes.Number, 5),
+				}),
+			})
+			resp := ps.readDataSource(t, "clevermaps_reset_token", map[string]tftypes.Value{"token": str("tok-1")})
+			if !hasErrors(resp.Diagnostics) {
+				t.Errorf("a token check that always got 503 did not fail")
+			}
+			if got := api.Count(standin.EndpointVerifyToken); got != tc.want {
+				t.Errorf("the API received %d request(s), want %d", got, tc.want)
+			}
+		})
 	}
 }

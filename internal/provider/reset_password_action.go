@@ -46,25 +46,32 @@ func (a *resetPasswordAction) Metadata(_ context.Context, req action.MetadataReq
 
 func (a *resetPasswordAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Finishes a CleverMaps password reset (`POST /accounts/passwordReset/{token}`) when invoked. " +
-			"Requires Terraform 1.14+. Actions keep no state, so the token and the password are not stored; the plugin " +
-			"framework does not yet let action arguments be write-only or sensitive. Use it for one-off rotations; use the " +
-			"`clevermaps_password_reset` resource with its write-only arguments when the configuration should record that the " +
-			"reset happened.",
+		// The plugin framework cannot yet mark action arguments write-only or
+		// sensitive; actions keep no state, so nothing is stored, but the CLI
+		// hides the values only when they come from sensitive sources.
+		MarkdownDescription: "Finishes a CleverMaps password reset when invoked: sets a new password for an account " +
+			"with the single-use token from its reset mail. Requires Terraform 1.14 or later.\n\n" +
+			"Actions keep no state, so neither the token nor the password is stored. The provider cannot mark action " +
+			"arguments sensitive, so pass both from sensitive variables, whose values the CLI hides. " +
+			"Use it for one-off rotations; use the `clevermaps_password_reset` resource when the configuration should " +
+			"record that the password was set.",
 		Attributes: map[string]schema.Attribute{
 			"token": schema.StringAttribute{
-				MarkdownDescription: "The reset token from the reset mail. Must not be empty or contain control characters, `/`, `?`, `#`, `%` or `..`.",
-				Required:            true,
-				Validators:          []validator.String{tokenValidator{}},
+				MarkdownDescription: "The reset token from the reset mail. Must not be empty and must not contain control characters, " +
+					"`/`, `?`, `#`, `%` or `..`; such a token is rejected before anything is sent.",
+				Required:   true,
+				Validators: []validator.String{tokenValidator{}},
 			},
 			"new_password": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("The new password, 1 to %d characters. The server may demand more.", maxPasswordLength),
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.UTF8LengthBetween(1, maxPasswordLength)},
+				MarkdownDescription: fmt.Sprintf("The new password, from 1 to %d characters. CleverMaps may demand more, such as a minimum "+
+					"length, and then the action fails with its reason.", maxPasswordLength),
+				Required:   true,
+				Validators: []validator.String{stringvalidator.UTF8LengthBetween(1, maxPasswordLength)},
 			},
 			"consent_granted": schema.BoolAttribute{
-				MarkdownDescription: "Sent as `consentGranted` when set.",
-				Optional:            true,
+				MarkdownDescription: "Whether the account's owner accepts the terms, sent along with the new password; when unset, " +
+					"nothing is sent about consent.",
+				Optional: true,
 			},
 		},
 	}

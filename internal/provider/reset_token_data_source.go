@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -34,10 +35,12 @@ func (d *resetTokenDataSource) Metadata(_ context.Context, req datasource.Metada
 
 func (d *resetTokenDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Verifies a CleverMaps password-reset token and returns the account it belongs to " +
-			"(`GET /accounts/passwordReset/{token}`). Verifying does not use up the token.\n\n" +
-			"Use it to check a token before finishing a reset, or to gate a configuration on a token's validity. " +
-			"The token is stored in state (marked sensitive); on Terraform 1.10+ or OpenTofu 1.11+ prefer the " +
+		MarkdownDescription: "Checks a CleverMaps password-reset token and returns the account it belongs to. " +
+			"The check does not use up the token, and an unknown, expired or used token gives `valid = false` " +
+			"rather than an error. Terraform checks the token each time it reads the data source, normally once " +
+			"per plan.\n\n" +
+			"Use it to check a token before finishing a reset, or to make a configuration depend on a token being " +
+			"valid. The token is stored in state (marked sensitive); on Terraform 1.10+ and OpenTofu 1.11+ prefer the " +
 			"`clevermaps_reset_token` ephemeral resource, which keeps it out of state and plan files.",
 		Attributes: dataSourceAttributes(resetTokenComputed, map[string]schema.Attribute{
 			"token": schema.StringAttribute{
@@ -73,12 +76,14 @@ func (d *resetTokenDataSource) Configure(_ context.Context, req datasource.Confi
 }
 
 func (d *resetTokenDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m resetTokenModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	// The token alone is read, and the result is stored as built: see
+	// reset_token.go for why no model struct is used.
+	var token types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("token"), &token)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if verifyResetToken(ctx, d.client, &m, &resp.Diagnostics) {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	if v, ok := verifyResetToken(ctx, d.client, token.ValueString(), path.Root("token"), &resp.Diagnostics); ok {
+		resp.State.Raw = v
 	}
 }

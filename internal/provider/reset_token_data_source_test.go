@@ -2,7 +2,9 @@ package provider
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -56,8 +58,8 @@ func TestAccResetTokenDataSource_valid(t *testing.T) {
 				statecheck.ExpectKnownValue(addr, tfjsonpath.New("phone_number"), knownvalue.StringExact("+44 20 7946 0000")),
 				statecheck.ExpectKnownValue(addr, tfjsonpath.New("preferences"), knownvalue.ObjectExact(map[string]knownvalue.Check{
 					"language":                 knownvalue.StringExact("en"),
-					"last_active_project":      knownvalue.StringExact("proj-1"),
-					"last_active_organization": knownvalue.StringExact("org-1"),
+					"last_active_project":      knownvalue.StringExact("p7w2n5c8d1f4g6hj"),
+					"last_active_organization": knownvalue.StringExact("o2b6e9k1m3s5u7wy"),
 					"send_newsletter":          knownvalue.Bool(true),
 				})),
 				statecheck.ExpectKnownValue(addr, tfjsonpath.New("onboarding").AtMapKey("tips_shown"),
@@ -83,6 +85,12 @@ func TestAccResetTokenDataSource_valid(t *testing.T) {
 			t.Errorf("got %s %s, want GET %s", r.Method, r.RawPath, wantPath)
 		}
 	}
+	// Every request the data source sent was a GET, and the same token
+	// still finishes a reset afterwards.
+	if n := len(api.Journal()); n != len(gets) {
+		t.Errorf("the API received %d request(s), of which only %d verifications", n, len(gets))
+	}
+	finishResetDirectly(t, api, token, "after verification")
 }
 
 func TestAccResetTokenDataSource_unknownToken(t *testing.T) {
@@ -125,6 +133,13 @@ data "clevermaps_reset_token" "test" {
 	})
 }
 
+// cliSourceLine matches a configuration line quoted by the CLI in an error.
+var cliSourceLine = regexp.MustCompile(`(?m)^[\s│]*\d+:.*$`)
+
+// TestAccResetTokenDataSource_serverError checks the diagnostic of a 500
+// answer: it says what failed, never contains the token (which travels in
+// the URL path, and Go's HTTP errors print URLs), and a 500 is not retried
+// (the provider block allows 3 attempts).
 func TestAccResetTokenDataSource_serverError(t *testing.T) {
 	api := newTestAPI(t)
 	const token = "secret-token-in-the-url-path"
@@ -132,14 +147,39 @@ func TestAccResetTokenDataSource_serverError(t *testing.T) {
 		t.Fatal(err)
 	}
 	api.InjectFault(standin.EndpointVerifyToken, standin.Fault{Status: 500})
+	wantMessage := regexp.MustCompile(`(?s)Verifying the reset token failed.*500`)
+	var diagnostic string
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:      resetTokenConfig(api, token),
-			ExpectError: regexp.MustCompile(`(?s)Verifying the reset token failed.*500`),
-		}},
+		// ExpectError can only match; ErrorCheck sees the whole error, so it
+		// can also assert what the diagnostic must not contain.
+		ErrorCheck: func(err error) error {
+			diagnostic = err.Error()
+			// The CLI quotes the configuration line the diagnostic points at
+			// ("22:   token = ..."): that is the user's own file, not the
+			// provider's message, so it is left out of the check.
+			message := cliSourceLine.ReplaceAllString(diagnostic, "")
+			switch {
+			case !wantMessage.MatchString(diagnostic):
+				return err
+			case strings.Contains(message, token) || strings.Contains(message, url.PathEscape(token)):
+				return fmt.Errorf("the diagnostic contains the reset token: %w", err)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{{Config: resetTokenConfig(api, token)}},
 	})
+	if diagnostic == "" {
+		t.Fatal("the configuration applied without an error")
+	}
+	// The CLI reads the data source once, while planning the apply.
+	if got := api.Count(standin.EndpointVerifyToken); got != 1 {
+		t.Errorf("the API received %d verification request(s), want exactly 1: a 500 is not retried", got)
+	}
+	if n := len(api.Journal()); n != 1 {
+		t.Errorf("the API received %d request(s) in total, want 1", n)
+	}
 }
 
 func TestAccResetTokenDataSource_invalidToken(t *testing.T) {

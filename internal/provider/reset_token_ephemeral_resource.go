@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -32,11 +33,13 @@ func (e *resetTokenEphemeralResource) Metadata(_ context.Context, req ephemeral.
 
 func (e *resetTokenEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Verifies a CleverMaps password-reset token and returns the account it belongs to " +
-			"(`GET /accounts/passwordReset/{token}`), without storing anything in state or plan files " +
-			"(Terraform 1.10+, OpenTofu 1.11+). Verifying does not use up the token.\n\n" +
-			"Use it in a password-rotation pipeline to check a token before `clevermaps_password_reset` uses it, " +
-			"for example in a `precondition`. On older CLIs use the `clevermaps_reset_token` data source.",
+		MarkdownDescription: "Checks a CleverMaps password-reset token and returns the account it belongs to, " +
+			"without storing the token or the result in state or plan files (Terraform 1.10+, OpenTofu 1.11+). " +
+			"The check does not use up the token, and an unknown, expired or used token gives `valid = false` " +
+			"rather than an error. The token is checked every time Terraform opens the ephemeral resource, which " +
+			"can be more than once per plan or apply.\n\n" +
+			"Use it in a password rotation to check a token before `clevermaps_password_reset` uses it, for example " +
+			"in a `precondition`. On older CLIs use the `clevermaps_reset_token` data source.",
 		Attributes: ephemeralAttributes(resetTokenComputed, map[string]schema.Attribute{
 			"token": schema.StringAttribute{
 				MarkdownDescription: descToken,
@@ -72,12 +75,14 @@ func (e *resetTokenEphemeralResource) Configure(_ context.Context, req ephemeral
 }
 
 func (e *resetTokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
-	var m resetTokenModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	// The token alone is read, and the result is stored as built: see
+	// reset_token.go for why no model struct is used.
+	var token types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("token"), &token)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if verifyResetToken(ctx, e.client, &m, &resp.Diagnostics) {
-		resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
+	if v, ok := verifyResetToken(ctx, e.client, token.ValueString(), path.Root("token"), &resp.Diagnostics); ok {
+		resp.Result.Raw = v
 	}
 }

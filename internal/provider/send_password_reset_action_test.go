@@ -205,8 +205,8 @@ func TestSendPasswordResetAction_emailsPartialFailure(t *testing.T) {
 	text := diagText(res.diagnostics)
 	for _, want := range []string{
 		"5 of 43 password-reset requests did not succeed (3 failed, 2 with an unknown outcome)",
-		"- ghost1@example.com: no CleverMaps account has this address",
-		"outcome unknown",
+		"- ghost1@example.com: rejected: No CleverMaps account has this address",
+		"outcome_unknown: The request reached the API but its answer was lost",
 		"the server may have sent the mail",
 		`[at AttributeName("emails")]`,
 	} {

@@ -175,7 +175,7 @@ func TestValidation_providerSettings(t *testing.T) {
 		"endpoint with query":      {map[string]tftypes.Value{"endpoint": str("https://secure.clevermaps.io/rest?a=b")}, "endpoint"},
 		"endpoint with fragment":   {map[string]tftypes.Value{"endpoint": str("https://secure.clevermaps.io/rest#x")}, "endpoint"},
 		"negative attempts":        {map[string]tftypes.Value{"retry": retry(-1, nil, nil)}, "retry"},
-		"zero attempts":            {map[string]tftypes.Value{"retry": retry(0, nil, nil)}, "retry"},
+		"too many attempts":        {map[string]tftypes.Value{"retry": retry(21, nil, nil)}, "retry"},
 		"negative min delay":       {map[string]tftypes.Value{"retry": retry(nil, -5, nil)}, "retry"},
 		"inverted delays":          {map[string]tftypes.Value{"retry": retry(nil, 5000, 10)}, "retry"},
 		"negative timeout":         {map[string]tftypes.Value{"request_timeout_ms": tftypes.NewValue(tftypes.Number, -1)}, "request_timeout_ms"},
@@ -189,5 +189,11 @@ func TestValidation_providerSettings(t *testing.T) {
 	}
 	if diags := ps.validateProvider(t, map[string]tftypes.Value{"endpoint": str("https://staging.dev.clevermaps.io/rest"), "retry": retry(3, 100, 100)}); hasErrors(diags) {
 		t.Errorf("valid settings rejected:\n%s", diagText(diags))
+	}
+	// attempts counts retries, so 0 (no retries) and 20 are allowed.
+	for _, attempts := range []int{0, 20} {
+		if diags := ps.validateProvider(t, map[string]tftypes.Value{"retry": retry(attempts, nil, nil)}); hasErrors(diags) {
+			t.Errorf("retry.attempts = %d rejected:\n%s", attempts, diagText(diags))
+		}
 	}
 }

@@ -67,6 +67,9 @@ type Fault struct {
 	OversizeBody int
 }
 
+// FaultHeader is set on every answer that an injected Fault wrote.
+const FaultHeader = "X-Standin-Fault"
+
 // answers reports whether the fault replaces the real answer; a fault that
 // does not only delays.
 func (f Fault) answers() bool {
@@ -116,6 +119,10 @@ func writeFault(w http.ResponseWriter, f Fault) int {
 		return 0
 	}
 	h := w.Header()
+	// Marks the answer as injected, so that a test's contract checker can
+	// tell deliberate misbehaviour from the stand-in's own answers, which
+	// must all keep to the contract. Clients ignore unknown headers.
+	h.Set(FaultHeader, "injected")
 	if f.RetryAfter != "" {
 		h.Set("Retry-After", f.RetryAfter)
 	}

@@ -17,6 +17,7 @@ import (
 	"io"
 	"math"
 	mrand "math/rand/v2"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -46,7 +47,11 @@ type Config struct {
 	// TokenLifetime is how long a reset token stays valid; default 1h.
 	TokenLifetime time.Duration
 	// PasswordMinLength and PasswordMaxLength bound a new password's length in
-	// runes; defaults 8 and 100, the real API's policy.
+	// characters (runes). The defaults, 1 and 100, are all the API's contract
+	// states (ResetPasswordDTO has a maximum of 100 and no minimum); a tenant's
+	// real policy may demand more, and these settings let a test mirror it.
+	// A maximum above the contract's 100 has no effect: longer passwords break
+	// the contract and are refused as such.
 	PasswordMinLength int
 	PasswordMaxLength int
 	// RateLimit is the number of API requests per second accepted across all
@@ -73,6 +78,10 @@ type Config struct {
 	// connection or a client that went away). It is never given the path or
 	// the body, which carry tokens and passwords.
 	RequestLogger func(method string, ep Endpoint, status int)
+	// WrapHandler, when set, wraps the handler that Start serves, so that a
+	// test can observe every answer on the wire (standintest.Handler checks
+	// them against the contract).
+	WrapHandler func(http.Handler) http.Handler
 }
 
 // Mail is a password-reset mail the stand-in "sent".
@@ -100,7 +109,7 @@ type Server struct {
 	cfg Config
 
 	mu       sync.Mutex
-	accounts map[string]*Account    // by lower-case email: the API matches emails case-insensitively
+	accounts map[string]*Account    // by lower-case email: assumption A5 in DESIGN.md
 	tokens   map[string]*resetToken // by token
 	outbox   []Mail
 	journal  []Request
@@ -132,10 +141,10 @@ func NewServer(cfg Config) *Server {
 		cfg.TokenLifetime = time.Hour
 	}
 	if cfg.PasswordMinLength <= 0 {
-		cfg.PasswordMinLength = 8
+		cfg.PasswordMinLength = 1
 	}
 	if cfg.PasswordMaxLength <= 0 {
-		cfg.PasswordMaxLength = 100
+		cfg.PasswordMaxLength = ContractPasswordMaxLength
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -163,18 +172,15 @@ func NewServer(cfg Config) *Server {
 
 // AddAccount adds a, replacing any account with the same email (in any case).
 // An empty ID is generated, an empty Status becomes ENABLED and missing Links
-// get the self link the API serves.
+// get the self link the API serves. The result must satisfy the official
+// AccountDTO (see Account.Validate): AddAccount panics otherwise, because an
+// account the real API could not serve is a defect of the test or program
+// that adds it. Check untrusted accounts with Validate first.
 func (s *Server) AddAccount(a Account) {
-	a = a.clone()
-	if a.ID == "" {
-		a.ID = strings.ToLower(rand.Text()[:16])
+	if err := a.Validate(); err != nil {
+		panic("standin: AddAccount: " + err.Error())
 	}
-	if a.Status == "" {
-		a.Status = StatusEnabled
-	}
-	if a.Links == nil {
-		a.Links = []map[string]any{{"rel": "self", "href": APIPrefix + "/accounts/" + a.ID}}
-	}
+	a = a.withDefaults()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.accounts[strings.ToLower(a.Email)] = &a
@@ -297,8 +303,12 @@ func (s *Server) Start(addr string) (baseURL string, err error) {
 	}
 	// Cancelling the base context ends injected delays when the server closes.
 	ctx, cancel := context.WithCancel(context.Background())
+	var handler http.Handler = s
+	if s.cfg.WrapHandler != nil {
+		handler = s.cfg.WrapHandler(s)
+	}
 	srv := &http.Server{
-		Handler:           s,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
@@ -355,6 +365,7 @@ type route struct {
 	ep    Endpoint
 	token string // decoded token for the token endpoints
 	allow string // the Allow header when the path exists but not for this method
+	json  bool   // whether the request declares a JSON body
 }
 
 // classify maps a request to its endpoint. The token segment is taken from the
@@ -397,6 +408,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
 	tooLarge := len(body) > maxRequestBody
 	rt := classify(r)
+	rt.json = isJSON(r.Header.Get("Content-Type"))
 	now := s.cfg.Now()
 
 	s.mu.Lock()
@@ -469,6 +481,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// isJSON reports whether a Content-Type header declares application/json,
+// with or without parameters such as charset=utf-8.
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == contentTypeJSON
+}
+
 // latency waits for the configured per-request latency, ignoring the
 // client's cancellation on purpose (see Config.Latency). It reports false when
 // the server is closing.
@@ -497,6 +516,10 @@ func (s *Server) handle(rt route, body []byte) answer {
 		a := errorAnswer(http.StatusMethodNotAllowed, "Request method is not supported for this endpoint")
 		a.header.Set("Allow", rt.allow)
 		return a
+	case (rt.ep == EndpointRequestReset || rt.ep == EndpointFinishReset) && !rt.json:
+		// Checked before the body is looked at: the API declares application/json,
+		// and a body of another type is not read, so nothing is done.
+		return errorAnswer(http.StatusUnsupportedMediaType, "Content-Type must be application/json")
 	case rt.ep == EndpointRequestReset:
 		return s.requestReset(body)
 	case rt.ep == EndpointVerifyToken:
@@ -510,18 +533,18 @@ func (s *Server) handle(rt route, body []byte) answer {
 // requestReset is POST /rest/accounts/passwordReset: it "sends" a reset mail
 // with a new token to an existing account.
 func (s *Server) requestReset(body []byte) answer {
-	var req struct {
-		Email *string `json:"email"`
+	req, err := SendResetPasswordModel.DecodeRequest(body)
+	if err != nil {
+		return errorAnswer(http.StatusBadRequest, err.Error())
 	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		return errorAnswer(http.StatusBadRequest, "Malformed request body")
-	}
-	if req.Email == nil || *req.Email == "" {
+	email, _ := req["email"].(string)
+	if email == "" {
+		// Assumed: the contract requires a string, not a non-empty one.
 		return errorAnswer(http.StatusBadRequest, "Email must not be empty")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, ok := s.accounts[strings.ToLower(*req.Email)]
+	a, ok := s.accounts[strings.ToLower(email)]
 	if !ok {
 		return errorAnswer(http.StatusNotFound, "Account not found")
 	}
@@ -542,17 +565,17 @@ func (s *Server) verifyToken(token string) answer {
 }
 
 // finishReset is POST /rest/accounts/passwordReset/{token}: it sets the new
-// password and consumes the token. The body is parsed first and the token
-// looked up before the policy is checked, so a bad password does not use the
-// token up.
+// password, consumes the token and revokes every other outstanding token of
+// the account, so that an older mail cannot set the password again. The body
+// is checked against the contract first (as the API's request binding would,
+// before its handler runs) and the token looked up before the password policy
+// is checked, so a password the policy refuses does not use the token up.
 func (s *Server) finishReset(token string, body []byte) answer {
-	var req struct {
-		NewPassword    *string `json:"newPassword"`
-		ConsentGranted *bool   `json:"consentGranted"`
+	req, err := ResetPasswordModel.DecodeRequest(body)
+	if err != nil {
+		return errorAnswer(http.StatusBadRequest, err.Error())
 	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		return errorAnswer(http.StatusBadRequest, "Malformed request body")
-	}
+	newPassword, _ := req["newPassword"].(string)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.tokenAccountLocked(token)
@@ -560,16 +583,20 @@ func (s *Server) finishReset(token string, body []byte) answer {
 		return errorAnswer(http.StatusNotFound, "Password reset token not found")
 	}
 	minLen, maxLen := s.cfg.PasswordMinLength, s.cfg.PasswordMaxLength
-	if req.NewPassword == nil || !between(utf8.RuneCountInString(*req.NewPassword), minLen, maxLen) {
+	if !between(utf8.RuneCountInString(newPassword), minLen, maxLen) {
 		return errorAnswer(http.StatusBadRequest, fmt.Sprintf(
 			"Password does not meet the requirements: it must be between %d and %d characters long", minLen, maxLen))
 	}
-	a.Password = *req.NewPassword
-	if req.ConsentGranted != nil {
-		v := *req.ConsentGranted
+	a.Password = newPassword
+	if v, ok := req["consentGranted"].(bool); ok {
 		a.ConsentGranted = &v
 	}
-	delete(s.tokens, token)
+	key := strings.ToLower(a.Email)
+	for t, rt := range s.tokens {
+		if rt.email == key {
+			delete(s.tokens, t)
+		}
+	}
 	return answer{status: http.StatusNoContent, header: http.Header{}}
 }
 

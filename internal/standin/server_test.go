@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin/standintest"
 )
 
 const (
@@ -60,12 +63,19 @@ func start(t *testing.T, cfg Config) (*Server, string) {
 	return s, base
 }
 
+// checker validates every answer of the stand-in that this suite receives
+// against contract.schema.json; a violation becomes the request's error, so
+// every test fails on an answer outside the contract, whether or not it looks
+// at that answer. Only answers of injected faults are exempt.
+var checker = &standintest.Transport{Base: &http.Transport{DisableKeepAlives: true}}
+
 // client opens a new connection per request, so that the transport never
 // retries a request on a reused connection and counts stay exact, and does not
-// follow redirects, so that 307 faults can be seen.
+// follow redirects, so that 307 faults can be seen. Every test in the package
+// sends its requests through it, and so through checker.
 var client = &http.Client{
 	Timeout:       10 * time.Second,
-	Transport:     &http.Transport{DisableKeepAlives: true},
+	Transport:     checker,
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
@@ -88,6 +98,25 @@ func call(t *testing.T, method, target, body string) result {
 
 func tryCall(t *testing.T, method, target, body string) (result, error) {
 	t.Helper()
+	ct := ""
+	if body != "" {
+		ct = "application/json"
+	}
+	return tryCallAs(t, method, target, ct, body)
+}
+
+// callAs sends one request with the given Content-Type ("" sends none).
+func callAs(t *testing.T, method, target, contentType, body string) result {
+	t.Helper()
+	res, err := tryCallAs(t, method, target, contentType, body)
+	if err != nil {
+		t.Fatalf("%s: %v", method, err)
+	}
+	return res
+}
+
+func tryCallAs(t *testing.T, method, target, contentType, body string) (result, error) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -96,10 +125,13 @@ func tryCall(t *testing.T, method, target, body string) (result, error) {
 	if err != nil {
 		t.Fatalf("new request: %v", err)
 	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := client.Do(req)
+	if v := new(standintest.Violation); errors.As(err, &v) {
+		t.Fatalf("%s answer breaks the contract: %v", method, v)
+	}
 	if err != nil {
 		return result{}, err
 	}
@@ -166,7 +198,10 @@ func TestRequestReset(t *testing.T) {
 		{"malformed JSON", `{"email":`, http.StatusBadRequest, 0},
 		{"missing email", `{}`, http.StatusBadRequest, 0},
 		{"empty email", `{"email":""}`, http.StatusBadRequest, 0},
-		{"empty body", ``, http.StatusBadRequest, 0},
+		{"empty body", ``, http.StatusUnsupportedMediaType, 0}, // call sends no Content-Type without a body
+		{"JSON null", `null`, http.StatusBadRequest, 0},
+		{"email not a string", `{"email":["ada@example.com"]}`, http.StatusBadRequest, 0},
+		{"two objects", `{"email":"ada@example.com"}{"email":"ada@example.com"}`, http.StatusBadRequest, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -281,7 +316,8 @@ func TestFinishReset(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, base := start(t, Config{})
+			// A policy of at least 8, as a tenant might set it; the default is the contract's 1.
+			s, base := start(t, Config{PasswordMinLength: 8})
 			issued := requestToken(t, s, base, adaEmail)
 			token := cmpOr(tt.token, issued)
 			res := call(t, http.MethodPost, tokenURL(base, token), tt.body)
@@ -365,10 +401,13 @@ func TestPasswordPolicyBounds(t *testing.T) {
 		password   string
 		wantStatus int
 	}{
-		{"7 runes", Config{}, strings.Repeat("é", 7), http.StatusBadRequest},
-		{"8 runes", Config{}, strings.Repeat("é", 8), http.StatusNoContent},
+		{"default: empty", Config{}, "", http.StatusBadRequest},
+		{"default: 1 rune", Config{}, "é", http.StatusNoContent},
+		{"min 8: 7 runes", Config{PasswordMinLength: 8}, strings.Repeat("é", 7), http.StatusBadRequest},
+		{"min 8: 8 runes", Config{PasswordMinLength: 8}, strings.Repeat("é", 8), http.StatusNoContent},
 		{"100 runes", Config{}, strings.Repeat("é", 100), http.StatusNoContent},
 		{"101 runes", Config{}, strings.Repeat("é", 101), http.StatusBadRequest},
+		{"max 200 still stops at the contract's 100", Config{PasswordMaxLength: 200}, strings.Repeat("a", 101), http.StatusBadRequest},
 		{"custom min 12 with 11", Config{PasswordMinLength: 12}, strings.Repeat("a", 11), http.StatusBadRequest},
 		{"custom max 10 with 11", Config{PasswordMaxLength: 10}, strings.Repeat("a", 11), http.StatusBadRequest},
 		{"custom max 10 with 10", Config{PasswordMaxLength: 10}, strings.Repeat("a", 10), http.StatusNoContent},
@@ -381,7 +420,8 @@ func TestPasswordPolicyBounds(t *testing.T) {
 			res := call(t, http.MethodPost, tokenURL(base, token), string(body))
 			if tt.wantStatus == http.StatusBadRequest {
 				e := wantError(t, res, http.StatusBadRequest, token, tt.password)
-				if !strings.HasPrefix(e.Message, "Password does not meet the requirements") {
+				if !strings.HasPrefix(e.Message, "Password does not meet the requirements") &&
+					e.Message != "ResetPasswordDTO field newPassword: must be at most 100 characters long, is 101" {
 					t.Errorf("message = %q", e.Message)
 				}
 			} else if res.status != tt.wantStatus {
@@ -392,7 +432,7 @@ func TestPasswordPolicyBounds(t *testing.T) {
 }
 
 func TestPolicyMessage(t *testing.T) {
-	s, base := start(t, Config{})
+	s, base := start(t, Config{PasswordMinLength: 8})
 	token := requestToken(t, s, base, adaEmail)
 	e := wantError(t, call(t, http.MethodPost, tokenURL(base, token), `{"newPassword":"short"}`), http.StatusBadRequest)
 	const want = "Password does not meet the requirements: it must be between 8 and 100 characters long"
@@ -502,7 +542,7 @@ func TestRoutingErrors(t *testing.T) {
 }
 
 func TestIssueTokenErrors(t *testing.T) {
-	s := NewServer(Config{Accounts: []Account{{Email: adaEmail}}})
+	s := NewServer(Config{Accounts: []Account{{Email: adaEmail, FullName: adaName}}})
 	if err := s.IssueToken("nobody@example.com", "tok"); err == nil {
 		t.Error("IssueToken for an unknown account succeeded")
 	}
@@ -1074,7 +1114,7 @@ func TestRequestLogger(t *testing.T) {
 }
 
 func TestServeHTTPWithRecorder(t *testing.T) {
-	s := NewServer(Config{Accounts: []Account{{Email: adaEmail}}})
+	s := NewServer(Config{Accounts: []Account{{Email: adaEmail, FullName: adaName}}})
 	if err := s.IssueToken(adaEmail, "a+b c"); err != nil {
 		t.Fatal(err)
 	}
@@ -1120,7 +1160,7 @@ func TestConcurrentLoad(t *testing.T) {
 func TestErrorAnswersNeverLeakSecrets(t *testing.T) {
 	// Every error path in one place: none may echo the token or the password.
 	const token, password = "secret+token%20value", "secret-pw"
-	s, base := start(t, Config{})
+	s, base := start(t, Config{PasswordMinLength: 8})
 	if err := s.IssueToken(adaEmail, token); err != nil {
 		t.Fatal(err)
 	}
@@ -1131,6 +1171,9 @@ func TestErrorAnswersNeverLeakSecrets(t *testing.T) {
 		{http.MethodGet, tokenURL(base, token+"x"), ""},
 		{http.MethodPut, tokenURL(base, token), `{"newPassword":"` + password + `"}`},
 		{http.MethodGet, base + "/accounts/passwordReset/" + token + "/more", ""},
+		{http.MethodPost, tokenURL(base, token), `{"NewPassword":"` + password + `"}`},
+		{http.MethodPost, tokenURL(base, token), `{"newPassword":"` + password + `","consentGranted":"` + password + `"}`},
+		{http.MethodPost, tokenURL(base, token), `{"newPassword":"` + strings.Repeat(password, 20) + `"}`},
 	} {
 		res := call(t, r.method, r.url, r.body)
 		if res.status < 400 {
@@ -1158,7 +1201,7 @@ func TestLatency_serverActsAfterClientGivesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if resp, err := http.DefaultClient.Do(req); err == nil {
+	if resp, err := client.Do(req); err == nil {
 		resp.Body.Close()
 		t.Fatalf("the client got an answer (%d) before the latency passed", resp.StatusCode)
 	}
@@ -1182,7 +1225,7 @@ func TestRateBurst(t *testing.T) {
 	defer ts.Close()
 	statuses := map[int]int{}
 	for range 8 {
-		resp, err := http.Get(ts.URL + "/rest/accounts/passwordReset/nosuchtoken")
+		resp, err := client.Get(ts.URL + "/rest/accounts/passwordReset/nosuchtoken")
 		if err != nil {
 			t.Fatal(err)
 		}

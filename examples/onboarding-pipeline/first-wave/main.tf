@@ -1,5 +1,7 @@
 # First wave: one resource mails every address in var.emails. Later runs mail
-# only addresses added to the list; removing an address sends nothing.
+# only addresses added to the list, and addresses an earlier run could not
+# mail; removing an address sends nothing. The postcondition makes the run
+# fail while any address is left unmailed, without mailing anyone twice.
 
 terraform {
   required_providers {
@@ -26,6 +28,22 @@ variable "emails" {
 
 resource "clevermaps_password_reset_requests" "wave" {
   emails = var.emails
+
+  # The mass-mail guard: a plan that would mail more addresses fails before
+  # anything is sent. 500 is the default; raise it for a planned larger wave.
+  max_new_emails = 500
+
+  lifecycle {
+    postcondition {
+      condition     = length(self.unmailed) == 0
+      error_message = "Not mailed: ${join(", ", [for email, u in self.unmailed : "${email} (${u.reason})"])}"
+    }
+  }
+}
+
+output "to_mail" {
+  description = "The addresses the last apply mailed or tried to mail."
+  value       = clevermaps_password_reset_requests.wave.to_mail
 }
 
 output "mailed" {

@@ -15,7 +15,7 @@ import (
 )
 
 // report is everything a bench run found, rendered as a terminal table and
-// as docs/benchmarks/README.md plus chart.svg.
+// as tools/bench/results/README.md plus chart.svg.
 type report struct {
 	Results  []*caseResult
 	Targets  []target

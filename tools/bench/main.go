@@ -10,10 +10,16 @@
 // the traffic each apply caused against what it must cause and fails when a
 // request was lost or duplicated.
 //
-// Run it through `make bench`, which builds the pinned CLI and peer providers
-// first:
+// The harness is its own module under tools/bench, so that the provider's
+// module (what users build, vet and lint) does not carry it. It imports
+// nothing from the provider: it builds the provider and the stand-in command
+// from the repository with `go build` and runs them as processes, as the CLI
+// would.
 //
-//	go run ./bench [-quick] [-repeats K] [-out DIR] [-only ID,...] [-tofu PATH] [-restapi PATH] [-http PATH] [-keep]
+// Run it through `make bench`, which builds the pinned CLI and peer providers
+// first, or from tools/bench:
+//
+//	go run . [-quick] [-repeats K] [-out DIR] [-only ID,...] [-repo DIR] [-tofu PATH] [-restapi PATH] [-http PATH] [-keep]
 package main
 
 import (
@@ -54,6 +60,7 @@ type options struct {
 	quick       bool
 	repeats     int
 	out         string
+	repo        string // the provider's repository root
 	tofu        string
 	restapi     string
 	http        string
@@ -84,6 +91,7 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.repeats, "repeats", 3, "repeats at N=100; floor, single and batch resource at N=1,000 and the rate-limited run get one fewer, the other N=1,000 variants and N=10,000 two fewer (at least 1)")
 	fs.DurationVar(&o.limit, "limit", 15*time.Minute, "stop any single CLI run after this long and report it as cut off")
 	fs.StringVar(&o.out, "out", "", "write README.md and chart.svg into this directory (default: print only)")
+	fs.StringVar(&o.repo, "repo", "", "the provider's repository root (default: the nearest directory above the working directory whose go.mod is the provider's)")
 	fs.StringVar(&o.tofu, "tofu", filepath.Join(cache, "tofu-1.12.6"), "OpenTofu binary")
 	fs.StringVar(&o.restapi, "restapi", filepath.Join(cache, "terraform-provider-restapi-1.20.0"), "Mastercard/terraform-provider-restapi binary (variant skipped when missing)")
 	fs.StringVar(&o.http, "http", filepath.Join(cache, "terraform-provider-http-1.2.0"), "hashicorp/terraform-provider-http binary (variant skipped when missing)")
@@ -109,6 +117,42 @@ func parseOptions(args []string) (options, error) {
 		return o, errors.New("-repeats must be at least 1")
 	}
 	return o, nil
+}
+
+// providerModule is the module path of the provider, which the harness builds.
+const providerModule = "github.com/clevermaps/terraform-provider-clevermaps"
+
+// findRepo walks up from the working directory to the provider's repository
+// root: `go run .` runs the harness in tools/bench, two levels below it.
+func findRepo() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if isProviderRepo(dir) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no directory above the working directory holds the go.mod of %s; pass -repo", providerModule)
+		}
+		dir = parent
+	}
+}
+
+// isProviderRepo reports whether dir/go.mod declares the provider's module.
+func isProviderRepo(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "go.mod")) //nolint:gosec // A go.mod the person running the harness pointed at.
+	if err != nil {
+		return false
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "module" {
+			return f[1] == providerModule
+		}
+	}
+	return false
 }
 
 // defaultCacheDir is where the GNUmakefile caches its tools.
@@ -177,8 +221,12 @@ func run(ctx context.Context, args []string) (int, error) {
 		}
 		return 2, err
 	}
-	if _, err := os.Stat("go.mod"); err != nil {
-		return 2, errors.New("run from the repository root (go run ./bench)")
+	if o.repo == "" {
+		if o.repo, err = findRepo(); err != nil {
+			return 2, err
+		}
+	} else if !isProviderRepo(o.repo) {
+		return 2, fmt.Errorf("-repo %s: no go.mod of module %s there", o.repo, providerModule)
 	}
 	if _, err := os.Stat(o.tofu); err != nil {
 		return 2, fmt.Errorf("OpenTofu not found at %s; run `make bench`, which builds it", o.tofu)
@@ -221,7 +269,7 @@ func run(ctx context.Context, args []string) (int, error) {
 	var goBench string
 	if o.goBenchmark {
 		fmt.Println("\n== Go benchmarks of the client (go test -bench . -benchmem -run '^$' ./internal/client/)")
-		goBench, err = runGoBenchmarks(ctx)
+		goBench, err = runGoBenchmarks(ctx, o.repo)
 		fmt.Print(goBench)
 		if err != nil {
 			return 1, err
@@ -264,6 +312,7 @@ func prepare(ctx context.Context, o options, work string, cases []benchCase) (*b
 		{"build", "-o", standinBin, "./cmd/clevermaps-standin"},
 	} {
 		cmd := exec.CommandContext(ctx, "go", b...)
+		cmd.Dir = o.repo
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {
 			return nil, nil, fmt.Errorf("go %s: %w", strings.Join(b, " "), err)
@@ -438,9 +487,10 @@ func progressLine(c benchCase, r int, s sample) string {
 }
 
 // runGoBenchmarks runs the client's Go benchmarks and returns their output.
-func runGoBenchmarks(ctx context.Context) (string, error) {
+func runGoBenchmarks(ctx context.Context, repo string) (string, error) {
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, "go", "test", "-bench", ".", "-benchmem", "-run", "^$", "-count", "1", "./internal/client/")
+	cmd.Dir = repo
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	return out.String(), err

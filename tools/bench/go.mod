@@ -1,0 +1,3 @@
+module github.com/clevermaps/terraform-provider-clevermaps/tools/bench
+
+go 1.26.0

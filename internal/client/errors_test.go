@@ -26,7 +26,7 @@ func TestAPIErrorIs(t *testing.T) {
 		// Wrapped, as callers see it after fmt.Errorf("...: %w").
 		err := fmt.Errorf("context: %w", c.err)
 		for _, s := range sentinels {
-			if got, want := errors.Is(err, s), s == c.want; got != want {
+			if got, want := errors.Is(err, s), errors.Is(c.want, s); got != want {
 				t.Errorf("%s %d: errors.Is(err, %q) = %v, want %v", c.err.Op, c.err.StatusCode, s, got, want)
 			}
 		}

@@ -16,13 +16,6 @@ import (
 var maintainerDetail = regexp.MustCompile(`(?i)plugin|framework|reflection|benchmark|stand-in|measured|` +
 	`\bin about\b|` + "`(GET|POST) /")
 
-// pendingRewrite lists the types whose descriptions are being rewritten in
-// another change; remove an entry once its rewrite has landed.
-var pendingRewrite = map[string]bool{
-	"resource clevermaps_password_reset_requests": true,
-	"action clevermaps_send_password_reset":       true,
-}
-
 func TestSchemaDescriptionsAreForUsers(t *testing.T) {
 	server, err := providerserver.NewProtocol6WithError(New("test")())()
 	if err != nil {
@@ -47,9 +40,6 @@ func TestSchemaDescriptionsAreForUsers(t *testing.T) {
 	}
 	checked := 0
 	for what, s := range schemas {
-		if pendingRewrite[what] {
-			continue
-		}
 		checked++
 		checkDescription(t, what, s.Block.Description)
 		checkAttributes(t, what, s.Block.Attributes)

@@ -122,11 +122,11 @@ func (r *passwordResetRequestResource) Schema(ctx context.Context, _ resource.Sc
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"resend_after": schema.StringAttribute{
-				MarkdownDescription: "How long a reset mail stays good enough, as a duration with units `h`, `m` or `s` " +
-					"(for example `\"168h\"` for 7 days). The first plan made after that much time has passed since " +
-					"`requested_at` replaces the resource, so that the apply sends a new mail, and says so in a warning. " +
-					"Nothing happens between plans: the new mail goes out when a plan and apply run. Unset (the default) " +
-					"means never. Changing it sends nothing by itself.",
+				MarkdownDescription: "When to mail the address again: a duration with units `h`, `m` or `s` (for example " +
+					"`\"168h\"` for 7 days), counted from `requested_at`. The first plan made after that much time has passed " +
+					"replaces the resource, so that the apply sends a new mail, and says so in a warning. Nothing is sent " +
+					"between runs: the new mail goes out at the next plan and apply. Unset (the default) means never. " +
+					"Changing it sends nothing by itself.",
 				Optional:   true,
 				Validators: []validator.String{durationValidator{}},
 			},
@@ -208,7 +208,8 @@ func (r *passwordResetRequestResource) ModifyPlan(ctx context.Context, req resou
 func triggersReplace(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
 	adopted, diags := req.Private.GetKey(ctx, adoptedKey)
 	resp.Diagnostics.Append(diags...)
-	resp.RequiresReplace = !req.StateValue.IsNull() || len(adopted) == 0
+	firstOnAdopted := req.StateValue.IsNull() && len(adopted) > 0
+	resp.RequiresReplace = !firstOnAdopted
 }
 
 // ImportState adopts a mail that was sent outside Terraform, without sending

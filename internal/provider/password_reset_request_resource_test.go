@@ -552,7 +552,7 @@ func TestAccPasswordResetRequest_importBlock(t *testing.T) {
 				Check: func(s *terraform.State) error {
 					got, err := time.Parse(time.RFC3339, s.RootModule().Resources[addr].Primary.Attributes["requested_at"])
 					if err != nil || got.Before(before) || got.After(time.Now()) {
-						return fmt.Errorf("requested_at %v (%w), want the time of the import", got, err)
+						return fmt.Errorf("requested_at %v, want the time of the import: %w", got, err)
 					}
 					return nil
 				},

@@ -99,6 +99,22 @@ var (
 	batchTimeoutPerAddress = 250 * time.Millisecond
 )
 
+// batchTimeoutsAttribute is the `timeouts` block, with its defaults said.
+func batchTimeoutsAttribute(ctx context.Context) schema.Attribute {
+	a := timeouts.Attributes(ctx, timeouts.Opts{
+		Create: true, Update: true,
+		CreateDescription: "How long the apply that creates the resource may take, as a number with a unit: `s`, `m` " +
+			"or `h`, such as `2h`. Defaults to 5 minutes plus a quarter of a second per address to mail (10,000 " +
+			"addresses: about 47 minutes). Addresses not mailed by then are recorded in `unmailed` as `not_sent`.",
+		UpdateDescription: "The same limit for an apply that changes the resource, with the same default.",
+	})
+	if n, ok := a.(schema.SingleNestedAttribute); ok {
+		n.MarkdownDescription = "Time limits for the applies of this resource."
+		return n
+	}
+	return a
+}
+
 func defaultBatchTimeout(addresses int) time.Duration {
 	return batchTimeoutBase + time.Duration(addresses)*batchTimeoutPerAddress
 }
@@ -140,8 +156,9 @@ func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.S
 			"emails": schema.ListAttribute{
 				MarkdownDescription: fmt.Sprintf("Email addresses of the CleverMaps accounts to mail, at most %d. "+
 					"Order and repeats do not matter, and addresses that differ only in case count as one. "+
-					"Reordering the list sends nothing. For larger waves, use one resource per chunk of addresses "+
-					"(see the onboarding guide).", maxBatchEmails),
+					"Reordering the list sends nothing. Plans of long lists are slow, because Terraform compares list "+
+					"elements pairwise: for larger waves, use one resource per chunk of about 1,000 addresses (see the "+
+					"guide \"Running onboarding waves from a pipeline\").", maxBatchEmails),
 				ElementType: types.StringType,
 				Required:    true,
 				Validators: []validator.List{
@@ -222,13 +239,7 @@ func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.S
 				ElementType: unmailedType,
 				Computed:    true,
 			},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
-				Create: true, Update: true,
-				CreateDescription: "How long the apply that creates the resource may take, for example `\"2h\"`. " +
-					"Defaults to 5 minutes plus a quarter of a second per address to mail (10,000 addresses: about 47 " +
-					"minutes). Addresses not mailed by then are recorded in `unmailed` as `not_sent`.",
-				UpdateDescription: "The same bound for an apply that changes the resource; the same default.",
-			}),
+			"timeouts": batchTimeoutsAttribute(ctx),
 		},
 	}
 }
@@ -236,8 +247,10 @@ func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.S
 const (
 	// maxBatchEmails is the most addresses one resource takes: the CLIs
 	// compare list elements pairwise when they render a plan, which grows
-	// with the square of the list (see DESIGN.md).
-	maxBatchEmails = 100_000
+	// with the square of the list. 10,000 is the largest list this project
+	// has planned on two cores (tools/bench/results: a no-change plan of
+	// about 14 s and 800 MB); the guide shows how to spread larger waves.
+	maxBatchEmails = 10_000
 	// defaultMaxNewEmails is the default mass-mail guard.
 	defaultMaxNewEmails = 500
 )

@@ -52,7 +52,7 @@ func (a *sendPasswordResetAction) Metadata(_ context.Context, req action.Metadat
 
 func (a *sendPasswordResetAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Sends a CleverMaps password-reset mail (`POST /accounts/passwordReset`) when invoked, " +
+		MarkdownDescription: "Sends CleverMaps password-reset mails when invoked, " +
 			"for example from a resource's `action_trigger` or with `terraform apply -invoke`. Requires Terraform 1.14+. " +
 			"Unlike `clevermaps_password_reset_request` it keeps no state: use it for one-off resets; use the resource " +
 			"when the configuration should remember that a mail was sent.\n\n" +

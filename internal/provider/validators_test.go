@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -75,10 +76,15 @@ func TestValidation_batchEmails(t *testing.T) {
 	list := func(vs ...tftypes.Value) map[string]tftypes.Value {
 		return map[string]tftypes.Value{"emails": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, vs)}
 	}
+	tooMany := make([]tftypes.Value, maxBatchEmails+1)
+	for i := range tooMany {
+		tooMany[i] = str(fmt.Sprintf("user%d@example.com", i))
+	}
 	bad := map[string]map[string]tftypes.Value{
 		"empty list":  list(),
 		"null inside": list(str("ada@example.com"), tftypes.NewValue(tftypes.String, nil)),
 		"bad address": list(str("ada@example.com"), str("ada.example.com")),
+		"too many":    list(tooMany...),
 	}
 	for name, attrs := range bad {
 		t.Run(name, func(t *testing.T) {

@@ -4,6 +4,9 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +154,22 @@ func TestBatchCostUsesOnlySuccessfulRuns(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("batchCost() lacks %q:\n%s", want, got)
 		}
+	}
+}
+
+// The latency target's physical limit divides by the batch resource's
+// default concurrency; the harness keeps its own copy, since it imports
+// nothing from the provider.
+func TestDefaultBatchConcurrencyMatchesProvider(t *testing.T) {
+	b, err := os.ReadFile("../../internal/provider/password_reset_requests_resource.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*defaultBatchConcurrency\s*=\s*(\d+)\s*$`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("defaultBatchConcurrency not found in the provider's batch resource")
+	}
+	if got := string(m[1]); got != strconv.Itoa(defaultBatchConcurrency) {
+		t.Errorf("the provider's default batch concurrency is %s, the harness assumes %d", got, defaultBatchConcurrency)
 	}
 }

@@ -209,26 +209,50 @@ func (rep *report) rows() []row {
 		apply.Requests = requestsCell(r)
 		rows = append(rows, apply)
 
-		if c.Plan == planNoChange && len(r.planWalls()) > 0 {
-			plan := row{Variant: "  then a no-change plan", N: fmt.Sprint(c.N)}
-			fillTiming(&plan, summarize(r.planWalls()), floor)
-			var providerRSS, cliRSS int64
-			seen := 0
-			for _, s := range r.Samples {
-				if s.Plan != nil {
-					providerRSS = max(providerRSS, s.Plan.Usage.ProviderHWM)
-					cliRSS = max(cliRSS, s.Plan.Usage.CLIHWM)
-				}
-				for _, k := range s.PlanRequests {
-					seen += k
-				}
-			}
-			plan.ProviderRSS, plan.CLIRSS = formatKiB(providerRSS), formatKiB(cliRSS)
-			plan.Requests = fmt.Sprintf("%d/0", seen)
-			rows = append(rows, plan)
+		if c.Plan == planNoChange || c.Plan == planNoChangeAddOne {
+			rows = appendPlanRow(rows, r, "  then a no-change plan", floor, func(s sample) (*cliRun, map[string]int) { return s.Plan, s.PlanRequests })
+		}
+		if c.Plan == planNoChangeAddOne {
+			rows = appendPlanRow(rows, r, "  then a plan after adding one address", floor, func(s sample) (*cliRun, map[string]int) { return s.AddPlan, s.AddPlanRequests })
 		}
 	}
 	return rows
+}
+
+// appendPlanRow adds a row for the plans that pick selects from each run,
+// if any ran: their timing, peak RSS and the requests they sent (want 0).
+func appendPlanRow(rows []row, r *caseResult, label string, floor time.Duration, pick func(sample) (*cliRun, map[string]int)) []row {
+	var walls []time.Duration
+	var providerRSS, cliRSS int64
+	seen := 0
+	for _, s := range r.Samples {
+		p, requests := pick(s)
+		if p == nil {
+			continue
+		}
+		walls = append(walls, p.Wall)
+		providerRSS = max(providerRSS, p.Usage.ProviderHWM)
+		cliRSS = max(cliRSS, p.Usage.CLIHWM)
+		seen += countAll(requests)
+	}
+	if len(walls) == 0 {
+		return rows
+	}
+	plan := row{Variant: label, N: fmt.Sprint(r.Case.N)}
+	fillTiming(&plan, summarize(walls), floor)
+	plan.ProviderRSS, plan.CLIRSS = formatKiB(providerRSS), formatKiB(cliRSS)
+	plan.Requests = fmt.Sprintf("%d/0", seen)
+	return append(rows, plan)
+}
+
+func (r *caseResult) addPlanWalls() []time.Duration {
+	var ds []time.Duration
+	for _, s := range r.Samples {
+		if s.AddPlan != nil {
+			ds = append(ds, s.AddPlan.Wall)
+		}
+	}
+	return ds
 }
 
 func fillTiming(r *row, s summary, floor time.Duration) {
@@ -321,14 +345,17 @@ func (rep *report) write(dir string) error {
 
 // variantColors keeps a variant's colour the same in every group.
 var variantColors = map[string]string{
-	"floor":    "#9e9e9e",
-	"request":  "#1f77b4",
-	"batch":    "#2ca02c",
-	"batch-rl": "#98df8a",
-	"curl":     "#ff7f0e",
-	"restapi":  "#d62728",
-	"token":    "#9467bd",
-	"http":     "#8c564b",
+	"floor":         "#9e9e9e",
+	"request":       "#1f77b4",
+	"batch":         "#2ca02c",
+	"batch-rl":      "#98df8a",
+	"batch-rl-auto": "#17becf",
+	"batch-lat":     "#bcbd22",
+	"chunks":        "#006d2c",
+	"curl":          "#ff7f0e",
+	"restapi":       "#d62728",
+	"token":         "#9467bd",
+	"http":          "#8c564b",
 }
 
 func (rep *report) chart() string {
@@ -351,8 +378,12 @@ func (rep *report) chart() string {
 			if x, ok := ratio(s.Median, floor); ok && c.V != floorVariant {
 				note = fmt.Sprintf("(%.2f× floor)", x)
 			}
-			if c.V == batchLimitedVariant {
+			switch {
+			case c.V.RateLimit > 0:
 				note = fmt.Sprintf("(%.2f× N/R)", s.Median.Seconds()*c.V.RateLimit/float64(c.N))
+			case c.V.Latency > 0:
+				limit := float64(c.N) * c.V.Latency.Seconds() / defaultBatchConcurrency
+				note = fmt.Sprintf("(%.2f× N·latency/concurrency)", s.Median.Seconds()/limit)
 			}
 			groups[gi].Bars = append(groups[gi].Bars, chartBar{Label: label, Color: color, Median: s.Median, Min: s.Min, Max: s.Max, Note: note})
 		}
@@ -361,8 +392,11 @@ func (rep *report) chart() string {
 			bar := &groups[gi].Bars[len(groups[gi].Bars)-1]
 			bar.CutOff, bar.Note = true, "cut off: did not finish"
 		}
-		if c.Plan == planNoChange && len(r.planWalls()) > 0 {
+		if (c.Plan == planNoChange || c.Plan == planNoChangeAddOne) && len(r.planWalls()) > 0 {
 			add("↳ then a no-change plan", "#bcd9b5", summarize(r.planWalls()))
+		}
+		if c.Plan == planNoChangeAddOne && len(r.addPlanWalls()) > 0 {
+			add("↳ then a plan after adding one address", "#dbe9d7", summarize(r.addPlanWalls()))
 		}
 	}
 	title := "Apply wall time by variant: OpenTofu, -parallelism=10, stand-in API on 127.0.0.1"

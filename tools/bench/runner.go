@@ -16,14 +16,30 @@ import (
 // benchEnv is what every run shares: binaries, the CLI configuration and the
 // addresses the stand-in knows.
 type benchEnv struct {
-	tofu         string
-	limit        time.Duration // the longest one CLI run may take, unless its case says less
-	standinBin   string
-	accountsFile string
-	workDir      string
-	cliEnv       []string
-	emails       []string
-	keep         bool
+	tofu       string
+	limit      time.Duration // the longest one CLI run may take, unless its case says less
+	standinBin string
+	accounts   []accountsFile // by n, ascending
+	workDir    string
+	cliEnv     []string
+	emails     []string
+	keep       bool
+}
+
+// accountsFile is a stand-in seed file with the first n addresses.
+type accountsFile struct {
+	n    int
+	path string
+}
+
+// accountsFor returns the smallest accounts file with at least n addresses.
+func (e *benchEnv) accountsFor(n int) (string, error) {
+	for _, a := range e.accounts {
+		if a.n >= n {
+			return a.path, nil
+		}
+	}
+	return "", fmt.Errorf("no accounts file holds %d addresses", n)
 }
 
 // cliRun is one timed CLI invocation.
@@ -105,9 +121,15 @@ type sample struct {
 	Unique                    int            // distinct recipients of those mails
 	// PlanRequests counts the requests during the plan by log line.
 	PlanRequests map[string]int
-	PlanSummary  string   // the plan's "Plan: ..." or "No changes." line
-	Problems     []string // mismatches and failures; any makes the bench fail
-	Notes        []string // what stopped a run short without being a failure
+	PlanSummary  string // the plan's "Plan: ..." or "No changes." line
+	// AddPlan, AddPlanRequests and AddPlanSummary are the same for the plan
+	// after adding one address (planNoChangeAddOne).
+	AddPlan         *cliRun
+	AddPlanRequests map[string]int
+	AddPlanSummary  string
+	AddPlanToMail   []string // the addresses its diff adds to to_mail
+	Problems        []string // mismatches and failures; any makes the bench fail
+	Notes           []string // what stopped a run short without being a failure
 }
 
 // runCase runs one repetition of c in a fresh directory against a fresh
@@ -121,7 +143,15 @@ func (e *benchEnv) runCase(ctx context.Context, c benchCase, limit time.Duration
 	if !e.keep {
 		defer os.RemoveAll(dir)
 	}
-	st, err := startStandin(e.standinBin, dir, e.accountsFile, v.RateLimit)
+	need := n
+	if c.Plan == planNoChangeAddOne {
+		need++
+	}
+	accounts, err := e.accountsFor(need)
+	if err != nil {
+		return s, err
+	}
+	st, err := startStandin(e.standinBin, dir, accounts, v)
 	if err != nil {
 		return s, err
 	}
@@ -212,7 +242,7 @@ func (e *benchEnv) runCase(ctx context.Context, c benchCase, limit time.Duration
 		}
 		if plan.CutOff {
 			s.Notes = append(s.Notes, fmt.Sprintf("plan cut off after %s", limit.Round(time.Second)))
-		} else if c.Plan == planNoChange {
+		} else if c.Plan == planNoChange || c.Plan == planNoChangeAddOne {
 			if plan.ExitCode != 0 {
 				s.Problems = append(s.Problems, fmt.Sprintf("the plan after apply exited with %d (0 means no changes):\n%s",
 					plan.ExitCode, indent(tail(filepath.Join(dir, "plan.log"), 25))))
@@ -221,8 +251,62 @@ func (e *benchEnv) runCase(ctx context.Context, c benchCase, limit time.Duration
 				s.Problems = append(s.Problems, fmt.Sprintf("the no-change plan sent %d API requests, want 0", len(after)-j1))
 			}
 		}
+		if c.Plan == planNoChangeAddOne && !plan.CutOff && plan.ExitCode == 0 {
+			if err := e.planAddOne(ctx, c, dir, st, len(after), limit, &s); err != nil {
+				return s, err
+			}
+		}
 	}
 	return s, nil
+}
+
+// addOneSummary is the plan summary of a configuration with one address
+// more: the address's chunk is updated, nothing else.
+const addOneSummary = "Plan: 0 to add, 1 to change, 0 to destroy."
+
+// planAddOne renders the configuration again with one address more (an
+// existing account the apply did not mail) and times a plan of it, which
+// must update exactly one resource and send nothing: planning reads nothing
+// from the API.
+func (e *benchEnv) planAddOne(ctx context.Context, c benchCase, dir string, st *standin, j0 int, limit time.Duration, s *sample) error {
+	if c.N+1 > len(e.emails) {
+		return fmt.Errorf("no account left for the address to add: %d accounts for N=%d", len(e.emails), c.N)
+	}
+	in := runInput{N: c.N + 1, BaseURL: st.baseURL, Emails: e.emails[:c.N+1]}
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(c.V.Config(in)), 0o600); err != nil { //nolint:gosec // The harness's own temporary directory.
+		return err
+	}
+	plan, err := e.runCLI(ctx, dir, "plan-add-one.log", limit, "plan", "-detailed-exitcode", "-input=false", "-no-color", "-parallelism=10")
+	if err != nil {
+		return err
+	}
+	s.AddPlan = &plan
+	logPath := filepath.Join(dir, "plan-add-one.log")
+	s.AddPlanSummary = planSummary(logPath)
+	after, err := st.journal()
+	if err != nil {
+		return err
+	}
+	if s.AddPlanRequests, err = st.statuses(j0, len(after)-j0); err != nil {
+		return err
+	}
+	if plan.CutOff {
+		s.Notes = append(s.Notes, fmt.Sprintf("the plan after adding one address was cut off after %s", limit.Round(time.Second)))
+		return nil
+	}
+	// -detailed-exitcode: 2 means the plan succeeded with changes.
+	if plan.ExitCode != 2 || s.AddPlanSummary != addOneSummary {
+		s.Problems = append(s.Problems, fmt.Sprintf("the plan after adding one address exited with %d and said %q, want exit 2 and %q:\n%s",
+			plan.ExitCode, s.AddPlanSummary, addOneSummary, indent(tail(logPath, 25))))
+	}
+	s.AddPlanToMail = plannedToMail(logPath)
+	if added := s.AddPlanToMail; len(added) != 1 || added[0] != in.Emails[c.N] {
+		s.Problems = append(s.Problems, fmt.Sprintf("the plan after adding one address adds %q to to_mail, want exactly [%q]", added, in.Emails[c.N]))
+	}
+	if len(after) != j0 {
+		s.Problems = append(s.Problems, fmt.Sprintf("the plan after adding one address sent %d API requests, want 0", len(after)-j0))
+	}
+	return nil
 }
 
 // counts returns how many journal entries and mails the stand-in holds.
@@ -293,4 +377,29 @@ func planSummary(logPath string) string {
 		}
 	}
 	return ""
+}
+
+// plannedToMail returns the addresses a plan's rendered diff adds to the
+// to_mail attributes of the batch resources (the "+" lines of every to_mail
+// list), in order: what the plan says the apply will mail.
+func plannedToMail(logPath string) []string {
+	b, err := os.ReadFile(logPath) //nolint:gosec // A log in the harness's own temporary directory.
+	if err != nil {
+		return nil
+	}
+	var added []string
+	in := false
+	for line := range strings.SplitSeq(string(b), "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case !in:
+			f := strings.Fields(t)
+			in = len(f) >= 3 && (f[0] == "~" || f[0] == "+") && f[1] == "to_mail" && strings.HasSuffix(t, "[")
+		case strings.HasPrefix(t, "]"):
+			in = false
+		case strings.HasPrefix(t, "+ "):
+			added = append(added, strings.Trim(strings.TrimSuffix(strings.TrimPrefix(t, "+ "), ","), `"`))
+		}
+	}
+	return added
 }

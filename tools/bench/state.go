@@ -86,3 +86,55 @@ func (st *tfState) expectBatchSent(n int) []string {
 	}
 	return nil
 }
+
+// expectDefaultConcurrency checks that the batch resource ran with its
+// default concurrency (the attribute unset, so null in state), which a
+// variant's physical limit assumes; TestDefaultBatchConcurrencyMatchesProvider
+// checks that the harness's constant is the provider's default.
+func (st *tfState) expectDefaultConcurrency() []string {
+	for _, attrs := range st.instances("managed", "clevermaps_password_reset_requests", "all") {
+		if c := attrs["concurrency"]; c != nil {
+			return []string{fmt.Sprintf("the batch resource ran with concurrency %v, want the default (unset)", c)}
+		}
+	}
+	return nil
+}
+
+// expectChunksSent checks that the chunked resources' sent maps together
+// hold every address exactly once and no other, with no more resources than
+// chunks.
+func (st *tfState) expectChunksSent(emails []string) []string {
+	insts := st.instances("managed", "clevermaps_password_reset_requests", "wave")
+	if len(insts) == 0 || len(insts) > chunkCount {
+		return []string{fmt.Sprintf("state holds %d chunk resources, want 1 to %d", len(insts), chunkCount)}
+	}
+	want := make(map[string]bool, len(emails))
+	for _, e := range emails {
+		want[e] = true
+	}
+	seen := make(map[string]int, len(emails))
+	for _, attrs := range insts {
+		sent, _ := attrs["sent"].(map[string]any)
+		for e := range sent {
+			seen[e]++
+		}
+	}
+	var missing, twice, stray int
+	for e, k := range seen {
+		switch {
+		case !want[e]:
+			stray++
+		case k > 1:
+			twice++
+		}
+	}
+	for e := range want {
+		if seen[e] == 0 {
+			missing++
+		}
+	}
+	if missing+twice+stray > 0 {
+		return []string{fmt.Sprintf("the chunks' sent maps: %d addresses missing, %d in more than one chunk, %d not in the list", missing, twice, stray)}
+	}
+	return nil
+}

@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// target is one of the goals from issue 5, judged on medians of one run.
+// target is one of the goals from issues 5, 10 and 13, judged on medians of
+// one run.
 type target struct {
 	Name     string
 	Measured string
@@ -24,12 +25,26 @@ func (t target) status() string {
 
 func judged(ok bool) *bool { return &ok }
 
-// rateLimitedN and rateLimit are the size and server limit of the
-// rate-limited target.
+// The sizes of the full run's cases that have a target of their own; the
+// targets read N (and the server's limit or latency) from the case.
 const (
+	// rateLimitedN is the size of the rate-limited run with
+	// requests_per_second set to the server's limit.
 	rateLimitedN = 500
-	rateLimit    = 50
+	// adaptiveN is the size of the rate-limited run without
+	// requests_per_second (issue 10, case 4).
+	adaptiveN = 300
+	// chunksN is the size of the chunked wave (issue 13, item 6).
+	chunksN = 100_000
 )
+
+// plan10kPreviousShare is the N=10,000 batch no-change plan as a share of
+// floor(1,000) in the last full run before to_mail, the mass-mail guard and
+// the other issue 13 attributes (tools/bench/results/README.md of
+// 2026-11-27 20:46 UTC: 14.3 s against 68.3 s). Issue 13 asks that it stay
+// within 10% of that figure; a share of the same run's floor, because the
+// machine's speed varies between runs.
+const plan10kPreviousShare = 0.210
 
 func evaluateTargets(results []*caseResult) []target {
 	floor1k := median(results, floorVariant.ID, 1000)
@@ -73,7 +88,7 @@ func evaluateTargets(results []*caseResult) []target {
 	}
 	ts = append(ts, t)
 
-	t = target{Name: "batch N=10,000 no-change plan < 10% of floor(1,000)"}
+	t = target{Name: "batch N=10,000 no-change plan < 10% of floor(1,000) (issue 5)"}
 	if x, ok := ratio(plan10k, floor1k); ok {
 		t.Measured = fmt.Sprintf("%s = %.1f%% of floor(1,000)", formatSeconds(plan10k), 100*x)
 		t.Met = judged(x < 0.10)
@@ -88,24 +103,31 @@ func evaluateTargets(results []*caseResult) []target {
 	}
 	ts = append(ts, t)
 
-	ideal := time.Duration(float64(rateLimitedN) / rateLimit * float64(time.Second))
-	t = target{Name: fmt.Sprintf("rate-limited batch N=%d at R=%d/s: zero failures, zero duplicate mails, wall <= 1.15 x N/R (%s)",
-		rateLimitedN, rateLimit, formatSeconds(ideal*115/100))}
-	if r := lookup(results, batchLimitedVariant.ID, rateLimitedN); r != nil && len(r.Samples) > 0 {
-		failures, duplicates, rejected := len(r.Errors), 0, 0
-		for _, s := range r.Samples {
-			if len(s.Problems) > 0 {
-				failures++
-			}
-			duplicates += s.Mails - s.Unique
-			rejected += s.Rejected
-		}
-		sum := summarize(r.applyWalls())
-		t.Measured = fmt.Sprintf("median %s (max %s) = %.2fx N/R over %d runs; %d failed runs, %d duplicate mails, %d requests refused with 429 and retried",
-			formatSeconds(sum.Median), formatSeconds(sum.Max), float64(sum.Median)/float64(ideal), sum.Runs, failures, duplicates, rejected)
-		t.Met = judged(failures == 0 && duplicates == 0 && sum.Median <= ideal*115/100)
+	t = target{Name: fmt.Sprintf("batch N=10,000 no-change plan within 10%% of its previous figure: <= %.1f%% of floor(1,000) (was %.1f%%)",
+		110*plan10kPreviousShare, 100*plan10kPreviousShare)}
+	if x, ok := ratio(plan10k, floor1k); ok && !batch10kCut {
+		t.Measured = fmt.Sprintf("%s = %.1f%% of floor(1,000) %s", formatSeconds(plan10k), 100*x, formatSeconds(floor1k))
+		t.Met = judged(x <= 1.10*plan10kPreviousShare)
 	}
 	ts = append(ts, t)
+
+	if r := largest(results, batchLimitedVariant.ID); r != nil {
+		ideal := perSecond(r.Case.N, r.Case.V.RateLimit)
+		ts = append(ts, rateTarget(r, fmt.Sprintf("rate-limited batch N=%d at R=%g/s, requests_per_second = %g: zero failures, zero duplicate mails, wall <= 1.15 x N/R (%s)",
+			r.Case.N, r.Case.V.RateLimit, r.Case.V.RateLimit, formatSeconds(ideal*115/100)), ideal, ideal*115/100))
+	}
+	if r := largest(results, batchAdaptiveVariant.ID); r != nil {
+		ideal := perSecond(r.Case.N, r.Case.V.RateLimit)
+		bound := ideal*13/10 + 3*time.Second
+		ts = append(ts, rateTarget(r, fmt.Sprintf("rate-limited batch N=%d at R=%g/s (burst %d), no requests_per_second: exit 0, every address mailed once, wall <= 1.3 x N/R + 3 s (%s)",
+			r.Case.N, r.Case.V.RateLimit, r.Case.V.RateBurst, formatSeconds(bound)), ideal, bound))
+	}
+	if r := largest(results, batchLatencyVariant.ID); r != nil {
+		ts = append(ts, latencyTarget(r))
+	}
+	if r := largest(results, chunksVariant.ID); r != nil {
+		ts = append(ts, chunkTargets(r, floor1k)...)
+	}
 
 	t = target{Name: "every variant saw exactly the expected requests"}
 	runs, bad, failed, cut := 0, 0, 0, 0
@@ -130,4 +152,143 @@ func evaluateTargets(results []*caseResult) []target {
 	}
 	ts = append(ts, t)
 	return ts
+}
+
+// largest returns the case of a variant with the largest N, if one was
+// planned, so that a -quick run judges its small-N case by the same rule.
+func largest(results []*caseResult, id string) *caseResult {
+	var best *caseResult
+	for _, r := range results {
+		if r.Case.V.ID == id && (best == nil || r.Case.N > best.Case.N) {
+			best = r
+		}
+	}
+	return best
+}
+
+// perSecond is how long n requests take at rate per second.
+func perSecond(n int, rate float64) time.Duration {
+	return time.Duration(float64(n) / rate * float64(time.Second))
+}
+
+// runHealth counts, over a case's runs, those that failed or had any
+// problem (a failed apply, a traffic or state mismatch), the duplicate mails
+// and the 429 refusals.
+func runHealth(r *caseResult) (failures, duplicates, rejected int) {
+	failures = len(r.Errors)
+	for _, s := range r.Samples {
+		if len(s.Problems) > 0 || s.Apply.CutOff {
+			failures++
+		}
+		duplicates += s.Mails - s.Unique
+		rejected += s.Rejected
+	}
+	return failures, duplicates, rejected
+}
+
+// rateTarget judges a rate-limited case: no failed run, no duplicate mail,
+// median apply wall within bound; ideal is N/R, to report the ratio.
+func rateTarget(r *caseResult, name string, ideal, bound time.Duration) target {
+	t := target{Name: name}
+	if len(r.Samples) == 0 {
+		return t
+	}
+	failures, duplicates, rejected := runHealth(r)
+	sum := summarize(r.applyWalls())
+	t.Measured = fmt.Sprintf("median %s (max %s) = %.2fx N/R over %d runs; %d failed runs, %d duplicate mails, %d requests refused with 429 and retried",
+		formatSeconds(sum.Median), formatSeconds(sum.Max), float64(sum.Median)/float64(ideal), sum.Runs, failures, duplicates, rejected)
+	t.Met = judged(failures == 0 && duplicates == 0 && sum.Median <= bound)
+	return t
+}
+
+// latencyTarget judges the batch at server latency against the physical
+// limit: N requests, each taking the latency, concurrency at a time.
+func latencyTarget(r *caseResult) target {
+	c := r.Case
+	limit := time.Duration(int64(c.N) * int64(c.V.Latency) / defaultBatchConcurrency)
+	t := target{Name: fmt.Sprintf("batch N=%s at %s server latency, defaults: wall <= 1.2 x N x latency / concurrency %d (%s x 1.2 = %s)",
+		thousands(c.N), c.V.Latency, defaultBatchConcurrency, formatSeconds(limit), formatSeconds(limit*12/10))}
+	if len(r.Samples) == 0 {
+		return t
+	}
+	failures, duplicates, _ := runHealth(r)
+	sum := summarize(r.applyWalls())
+	span := medianOf(r.Samples, func(s sample) time.Duration { return s.LastRequest - s.FirstRequest })
+	t.Measured = fmt.Sprintf("median %s (max %s) = %.2fx the limit over %d runs (first to last request: %s = %.2fx); %d failed runs, %d duplicate mails",
+		formatSeconds(sum.Median), formatSeconds(sum.Max), float64(sum.Median)/float64(limit), sum.Runs,
+		formatSeconds(span), float64(span)/float64(limit), failures, duplicates)
+	t.Met = judged(failures == 0 && duplicates == 0 && sum.Median <= limit*12/10)
+	return t
+}
+
+// chunkTargets judges the chunked wave: its apply mails every address once,
+// and both its no-change plan and its plan after adding one address are
+// faster than floor(1,000) of the same run.
+func chunkTargets(r *caseResult, floor1k time.Duration) []target {
+	n := thousands(r.Case.N)
+	apply := target{Name: fmt.Sprintf("chunked batch N=%s (%d resources): the apply mails every address exactly once", n, chunkCount)}
+	noChange := target{Name: fmt.Sprintf("chunked batch N=%s: no-change plan faster than floor(1,000), 0 requests", n)}
+	addOne := target{Name: fmt.Sprintf("chunked batch N=%s: plan after adding one address says 1 to change, plans to mail that address alone, sends 0 requests, faster than floor(1,000)", n)}
+	if len(r.Samples) == 0 {
+		return []target{apply, noChange, addOne}
+	}
+	failures, duplicates, _ := runHealth(r)
+	sum := summarize(r.applyWalls())
+	var mails, unique, requests, expected int
+	for _, s := range r.Samples {
+		mails += s.Mails
+		unique += s.Unique
+		requests += s.Requests
+		expected += s.Expected
+	}
+	apply.Measured = fmt.Sprintf("median %s over %d run(s); %d requests for %d addresses, %d mails to %d addresses; %d failed runs, %d duplicate mails",
+		formatSeconds(sum.Median), sum.Runs, requests, expected, mails, unique, failures, duplicates)
+	apply.Met = judged(failures == 0 && duplicates == 0 && !r.cutOff())
+
+	judgePlan := func(t *target, plans []*cliRun, ok func(s sample) bool) {
+		var walls []time.Duration
+		good, cut := true, false
+		for i, s := range r.Samples {
+			if p := plans[i]; p != nil {
+				walls = append(walls, p.Wall)
+				cut = cut || p.CutOff
+				good = good && !p.CutOff && ok(s)
+			}
+		}
+		if len(walls) == 0 {
+			t.Measured = "not run: the apply or the plan before it did not succeed"
+			return
+		}
+		m := summarize(walls).Median
+		t.Measured = formatSeconds(m)
+		if cut {
+			t.Measured = "cut off after " + formatSeconds(m) + " (did not finish)"
+		} else if !good {
+			t.Measured += "; the plan did not do what it must (see the run's problems)"
+		}
+		if x, ok := ratio(m, floor1k); ok {
+			t.Measured += fmt.Sprintf(" = %.2fx floor(1,000) %s", x, formatSeconds(floor1k))
+			t.Met = judged(good && m < floor1k)
+		} else {
+			t.Measured += "; floor(1,000) not measured in this run"
+		}
+	}
+	var plans, addPlans []*cliRun
+	for _, s := range r.Samples {
+		plans = append(plans, s.Plan)
+		addPlans = append(addPlans, s.AddPlan)
+	}
+	judgePlan(&noChange, plans, func(s sample) bool { return s.Plan.ExitCode == 0 && countAll(s.PlanRequests) == 0 })
+	judgePlan(&addOne, addPlans, func(s sample) bool {
+		return s.AddPlan.ExitCode == 2 && s.AddPlanSummary == addOneSummary && len(s.AddPlanToMail) == 1 && countAll(s.AddPlanRequests) == 0
+	})
+	return []target{apply, noChange, addOne}
+}
+
+func countAll(m map[string]int) int {
+	n := 0
+	for _, k := range m {
+		n += k
+	}
+	return n
 }

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // runInput is what a variant's configuration is rendered from.
@@ -22,6 +23,10 @@ const (
 	planNone     planMode = iota
 	planNoChange          // a timed `plan` that must find nothing to do and send nothing
 	planProbe             // an untimed `plan` whose outcome is reported as a finding
+	// planNoChangeAddOne is planNoChange followed by a timed `plan` of the
+	// configuration rendered with one address more, which must plan exactly
+	// one update and send nothing.
+	planNoChangeAddOne
 )
 
 // expectation is the API traffic an apply must cause.
@@ -43,8 +48,14 @@ type variant struct {
 	Tokens bool
 	// RateLimit is the stand-in's limit in requests per second; 0 is none.
 	RateLimit float64
-	Config    func(in runInput) string
-	Expect    expectation
+	// RateBurst is the stand-in's -rate-burst; 0 leaves its default (the
+	// rate itself).
+	RateBurst int
+	// Latency is the stand-in's -latency: how long it takes for every API
+	// request before it acts.
+	Latency time.Duration
+	Config  func(in runInput) string
+	Expect  expectation
 	// CheckState inspects terraform.tfstate after the apply and returns
 	// what is wrong with it.
 	CheckState func(st *tfState, in runInput) []string
@@ -146,6 +157,46 @@ resource "clevermaps_password_reset_request" "r" {
 		Expect:    expectation{Method: "POST", Endpoint: "request_reset", Status: "201", Mails: true, Allow429: true},
 		CheckState: func(st *tfState, in runInput) []string {
 			return st.expectBatchSent(in.N)
+		},
+	}
+
+	// batchAdaptiveVariant is issue 10's case 4: a server limit the user did
+	// not configure. The provider is at its defaults (no
+	// requests_per_second), so it must find the pace from the 429 answers.
+	batchAdaptiveVariant = &variant{
+		ID:        "batch-rl-auto",
+		Label:     "batch at a server limit of 50 req/s (burst 5), provider at defaults",
+		RateLimit: 50,
+		RateBurst: 5,
+		Config:    batchConfig(0),
+		Expect:    expectation{Method: "POST", Endpoint: "request_reset", Status: "201", Mails: true, Allow429: true},
+		CheckState: func(st *tfState, in runInput) []string {
+			return st.expectBatchSent(in.N)
+		},
+	}
+
+	// batchLatencyVariant is the batch against a server that takes 100 ms
+	// per request, with provider and resource at their defaults.
+	batchLatencyVariant = &variant{
+		ID:      "batch-lat",
+		Label:   "batch at 100 ms server latency, defaults",
+		Latency: 100 * time.Millisecond,
+		Config:  batchConfig(0),
+		Expect:  postExpect,
+		CheckState: func(st *tfState, in runInput) []string {
+			return append(st.expectBatchSent(in.N), st.expectDefaultConcurrency()...)
+		},
+	}
+
+	// chunksVariant spreads the addresses over chunkCount batch resources by
+	// a hash of each address, as examples/onboarding-pipeline/chunks does.
+	chunksVariant = &variant{
+		ID:     "chunks",
+		Label:  fmt.Sprintf("batch in %d chunks by address hash", chunkCount),
+		Config: chunksConfig,
+		Expect: postExpect,
+		CheckState: func(st *tfState, in runInput) []string {
+			return st.expectChunksSent(in.Emails)
 		},
 	}
 
@@ -267,6 +318,21 @@ data "http" "t" {
 	}
 )
 
+// defaultBatchConcurrency is the batch resource's default concurrency,
+// which the latency variant's physical limit is computed from. The harness
+// imports nothing from the provider; TestDefaultBatchConcurrencyMatchesProvider
+// reads the provider's source to keep the two the same.
+const defaultBatchConcurrency = 8
+
+// chunkCount is the number of resources of the chunked variant, as in
+// examples/onboarding-pipeline/chunks.
+const chunkCount = 100
+
+// maxNewEmailsOff turns off the batch resource's mass-mail guard (default
+// 500 new addresses per plan), which every bench configuration mails past
+// at some N. It changes nothing else.
+const maxNewEmailsOff = "  max_new_emails = 0\n"
+
 func batchConfig(requestsPerSecond int) func(in runInput) string {
 	return func(in runInput) string {
 		limit := ""
@@ -279,8 +345,33 @@ provider "clevermaps" {
 }
 `, hclString(in.BaseURL), limit) + emailsLocal(in) + `
 resource "clevermaps_password_reset_requests" "all" {
-  emails = local.emails
-}
+  emails         = local.emails
+` + maxNewEmailsOff + `}
 `
 	}
+}
+
+// chunksConfig is examples/onboarding-pipeline/chunks/main.tf with the
+// addresses in a local instead of a variable and the guard off.
+func chunksConfig(in runInput) string {
+	return clevermapsRequired + fmt.Sprintf(`
+provider "clevermaps" {
+  endpoint = %s
+}
+`, hclString(in.BaseURL)) + emailsLocal(in) + fmt.Sprintf(`
+locals {
+  chunk_count = %d
+
+  chunks = {
+    for email in local.emails :
+    format("%%02d", parseint(substr(sha256(lower(email)), 0, 8), 16) %% local.chunk_count) => email...
+  }
+}
+
+resource "clevermaps_password_reset_requests" "wave" {
+  for_each = local.chunks
+
+  emails         = each.value
+`, chunkCount) + maxNewEmailsOff + `}
+`
 }

@@ -11,12 +11,12 @@ terraform {
   }
 }
 
-variable "emails" {
-  description = "Every address of the wave."
-  type        = list(string)
-}
-
 locals {
+  # Every address of the wave, as a JSON array written by the pipeline. A
+  # file read with jsondecode is much cheaper for the CLI than an input
+  # variable with tens of thousands of elements.
+  emails = jsondecode(file("${path.module}/emails.json"))
+
   # Never change this for a wave that has been applied: addresses would move
   # to other resources, and a resource mails every address it has not mailed
   # itself. Choose it so that each resource holds well under its limit even
@@ -24,7 +24,7 @@ locals {
   chunk_count = 64
 
   chunks = {
-    for email in var.emails :
+    for email in local.emails :
     format("%02d", parseint(substr(sha256(lower(email)), 0, 8), 16) % local.chunk_count) => email...
   }
 }
@@ -33,6 +33,10 @@ resource "clevermaps_password_reset_requests" "wave" {
   for_each = local.chunks
 
   emails = each.value
+
+  # The mass-mail guard counts per resource. A first wave fills each chunk
+  # at once, so allow a chunk's size; later runs mail only what is new.
+  max_new_emails = 2000
 }
 
 output "mailed" {

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// caseWith builds a case result of one variant at N from apply walls, each
+// run clean and mailing every address once.
+func caseWith(v *variant, n int, walls ...time.Duration) *caseResult {
+	r := &caseResult{Case: benchCase{V: v, N: n}}
+	for _, w := range walls {
+		r.Samples = append(r.Samples, sample{Apply: cliRun{Wall: w}, Requests: n, Expected: n, Mails: n, Unique: n})
+	}
+	return r
+}
+
+func status(t target) string { return t.status() }
+
+func TestLatencyTargetComparesWithThePhysicalLimit(t *testing.T) {
+	// 1,000 x 100 ms / 8 = 12.5 s; the target is 15 s.
+	if got := status(latencyTarget(caseWith(batchLatencyVariant, 1000, 14900*time.Millisecond))); got != "met" {
+		t.Errorf("14.9 s: %s, want met", got)
+	}
+	if got := status(latencyTarget(caseWith(batchLatencyVariant, 1000, 15100*time.Millisecond))); got != "NOT MET" {
+		t.Errorf("15.1 s: %s, want NOT MET", got)
+	}
+	r := caseWith(batchLatencyVariant, 1000, 14*time.Second)
+	r.Samples[0].Problems = []string{"MAIL MISMATCH"}
+	if got := status(latencyTarget(r)); got != "NOT MET" {
+		t.Errorf("a run with a problem: %s, want NOT MET", got)
+	}
+}
+
+func TestAdaptiveRateTarget(t *testing.T) {
+	// N=300 at 50/s: N/R = 6 s, bound 1.3 x 6 + 3 = 10.8 s.
+	results := []*caseResult{caseWith(batchAdaptiveVariant, 300, 10700*time.Millisecond)}
+	ts := evaluateTargets(results)
+	var found bool
+	for _, tg := range ts {
+		if strings.HasPrefix(tg.Name, "rate-limited batch N=300") {
+			found = true
+			if !strings.Contains(tg.Name, "(10.8 s)") || tg.status() != "met" {
+				t.Errorf("%s: %s (%s), want met with a bound of 10.8 s", tg.Name, tg.status(), tg.Measured)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no target for the adaptive rate-limited batch")
+	}
+	results[0].Samples[0].Apply.Wall = 10900 * time.Millisecond
+	for _, tg := range evaluateTargets(results) {
+		if strings.HasPrefix(tg.Name, "rate-limited batch N=300") && tg.status() != "NOT MET" {
+			t.Errorf("10.9 s: %s, want NOT MET", tg.status())
+		}
+	}
+}
+
+func TestChunkTargetsNeedBothPlansFasterThanFloorAndCorrect(t *testing.T) {
+	floor := 60 * time.Second
+	r := caseWith(chunksVariant, 100_000, 100*time.Second)
+	s := &r.Samples[0]
+	s.Plan = &cliRun{Wall: 40 * time.Second}
+	s.AddPlan = &cliRun{Wall: 41 * time.Second, ExitCode: 2}
+	s.AddPlanSummary = addOneSummary
+	s.AddPlanToMail = []string{"bench-100000@example.com"}
+	ts := chunkTargets(r, floor)
+	for _, tg := range ts {
+		if tg.status() != "met" {
+			t.Errorf("%s: %s (%s), want met", tg.Name, tg.status(), tg.Measured)
+		}
+	}
+
+	s.AddPlanRequests = map[string]int{"POST request_reset 201": 1}
+	if got := chunkTargets(r, floor)[2].status(); got != "NOT MET" {
+		t.Errorf("a plan that sent a request: %s, want NOT MET", got)
+	}
+	s.AddPlanRequests = nil
+	s.Plan.Wall = 61 * time.Second
+	if got := chunkTargets(r, floor)[1].status(); got != "NOT MET" {
+		t.Errorf("a no-change plan slower than floor: %s, want NOT MET", got)
+	}
+	if got := chunkTargets(r, 0)[1].status(); got != "not measured" {
+		t.Errorf("without floor(1,000): %s, want not measured", got)
+	}
+}

@@ -300,7 +300,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		// A POST is retried only after an attempt the server certainly did
 		// not act on, so nothing is outstanding while the client waits: a
 		// call cancelled during that wait has a known outcome.
-		ci.sent = false
+		ci.sent.Store(false)
 		fields := map[string]any{"operation": string(ci.op), "attempt": ci.attempts}
 		if resp != nil {
 			fields["status"] = resp.StatusCode

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"sync"
 	"time"
@@ -329,7 +330,7 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		ctx, callCancel = context.WithTimeout(ctx, cmp.Or(t.maxThrottledWait, defaultMaxThrottledWait))
 	}
 	for {
-		ci.sent = false
+		ci.sent.Store(false)
 		release, err := t.pacer.acquire(ctx)
 		if err != nil {
 			callCancel()
@@ -342,7 +343,14 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if t.timeout > 0 {
 			attemptCtx, attemptCancel = context.WithTimeout(ctx, t.timeout)
 		}
-		ci.sent = true
+		// Sent from the moment a connection is in hand: before that no byte
+		// can have reached the server, so a timeout while dialing or waiting
+		// for a pooled connection is not an unknown outcome. Marking it at
+		// the connection, not at the first byte written, errs only towards
+		// "unknown".
+		attemptCtx = httptrace.WithClientTrace(attemptCtx, &httptrace.ClientTrace{
+			GotConn: func(httptrace.GotConnInfo) { ci.sent.Store(true) },
+		})
 		t.pacer.handedOver()
 		sentAt := t.pacer.now()
 		resp, err := t.next.RoundTrip(req.WithContext(attemptCtx))
@@ -372,7 +380,7 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		_ = resp.Body.Close()
 		attemptCancel()
 		release()
-		ci.sent = false
+		ci.sent.Store(false)
 		ci.throttled++
 		t.pacer.throttled(sentAt, retryAfter, t.maxPause)
 		t.log.Warn(ctx, "CleverMaps API asked to slow down (429); waiting, then sending the request again", map[string]any{

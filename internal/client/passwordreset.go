@@ -156,7 +156,7 @@ func (c *Client) postOutcome(ci *callInfo, r *response, err error, secrets ...st
 				return err
 			}
 			return &OutcomeUnknownError{Op: ci.op, Cause: err}
-		case ci.sent && !notSent(err):
+		case ci.sent.Load() && !notSent(err):
 			return &OutcomeUnknownError{Op: ci.op, Cause: err}
 		}
 		return &NotSentError{Op: ci.op, Cause: err}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,11 +23,12 @@ type callInfo struct {
 	attempts int
 	// throttled counts the 429 answers this call waited out.
 	throttled int
-	// sent tells whether the latest attempt got past the pacer and was
-	// handed to the network without being refused, so that a call cancelled
-	// while it waited for its turn, or for a retry after a refusal, is known
-	// not to have been acted on.
-	sent bool
+	// sent tells whether the latest attempt got a connection to the server,
+	// after which its bytes may have reached it. Before that (queued in the
+	// pacer, dialing, waiting for a pooled connection, or waiting for a retry
+	// after a refusal) a call that ends is known not to have been acted on.
+	// Atomic: the connection hook may run on a transport goroutine.
+	sent atomic.Bool
 }
 
 type callInfoKey struct{}

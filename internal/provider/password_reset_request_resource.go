@@ -160,7 +160,7 @@ func (r *passwordResetRequestResource) Create(ctx context.Context, req resource.
 	}
 
 	plan.ID = types.StringValue(randomID())
-	plan.RequestedAt = types.StringValue(time.Now().UTC().Format(time.RFC3339))
+	plan.RequestedAt = types.StringValue(timeNow().UTC().Format(time.RFC3339))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -191,7 +191,7 @@ func (r *passwordResetRequestResource) ModifyPlan(ctx context.Context, req resou
 	if err != nil {
 		return // Not written by this provider; nothing to measure from.
 	}
-	if time.Now().Before(sentAt.Add(after)) {
+	if timeNow().Before(sentAt.Add(after)) {
 		return
 	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("requested_at"), types.StringUnknown())...)
@@ -217,7 +217,7 @@ func triggersReplace(ctx context.Context, req planmodifier.MapRequest, resp *map
 // mail was sent (RFC 3339), from which resend_after counts; without it, the
 // time of the import is recorded.
 func (r *passwordResetRequestResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	email, sentAt, problem := parseRequestImportID(req.ID, time.Now())
+	email, sentAt, problem := parseRequestImportID(req.ID, timeNow())
 	if problem != "" {
 		resp.Diagnostics.AddError("Invalid import ID",
 			fmt.Sprintf("The import ID %q is not usable: %s. Give the address of the account that was mailed, such as "+

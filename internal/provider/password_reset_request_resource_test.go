@@ -325,6 +325,7 @@ resource "clevermaps_password_reset_request" "test" {
 // resend_after afterwards (recorded in place, nothing sent).
 func TestAccPasswordResetRequest_resendAfter(t *testing.T) {
 	api := newTestAPI(t)
+	t.Cleanup(func() { clockOffset.Store(0) })
 	const addr = "clevermaps_password_reset_request.test"
 	var firstSent string
 	resource.Test(t, resource.TestCase{
@@ -349,12 +350,11 @@ func TestAccPasswordResetRequest_resendAfter(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 1}},
 			},
 			{
-				// requested_at has whole seconds, so after 1.1 s a second
-				// has certainly passed since it.
-				PreConfig: func() { time.Sleep(1100 * time.Millisecond) },
-				Config:    resendAfterConfig(api, "1s"),
-				// A second later the new mail is due again.
-				ExpectNonEmptyPlan: true,
+				// An hour and a minute later (the provider's clock moved
+				// on) the mail has lapsed; the new one recorded by this
+				// apply has not.
+				PreConfig: func() { clockOffset.Store(int64(61 * time.Minute)) },
+				Config:    resendAfterConfig(api, "1h"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate),

@@ -798,6 +798,16 @@ func readToMail(v tftypes.Value) []string {
 	if !v.IsKnown() || v.IsNull() {
 		return nil
 	}
+	// A map of address to why (new, retry, resend); once a list.
+	var byAddress map[string]tftypes.Value
+	if err := v.As(&byAddress); err == nil {
+		out := make([]string, 0, len(byAddress))
+		for e := range byAddress {
+			out = append(out, strings.ToLower(e))
+		}
+		slices.Sort(out)
+		return out
+	}
 	var elems []tftypes.Value
 	_ = v.As(&elems)
 	out := make([]string, 0, len(elems))

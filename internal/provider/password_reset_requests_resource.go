@@ -285,8 +285,6 @@ type mailPlan struct {
 	adopted  []string          // already_mailed addresses to record as sent
 	kept     map[string]string // sent entries that stay, by spelling in emails
 	unmailed map[string]unmailedEntry
-	resends  []string // to_mail entries due again under resend_after
-	retries  []string // to_mail entries an earlier apply left unmailed
 }
 
 // planMail decides what to mail for distinct emails given the prior state
@@ -311,7 +309,6 @@ func planMail(emails, alreadyMailed []string, prior batchState, resendAfter time
 			if resendAfter > 0 && due(at, resendAfter, now) {
 				p.toMail = append(p.toMail, e)
 				p.why[e] = toMailResend
-				p.resends = append(p.resends, e)
 			} else {
 				p.kept[e] = at
 			}
@@ -330,13 +327,23 @@ func planMail(emails, alreadyMailed []string, prior batchState, resendAfter time
 			}
 			p.toMail = append(p.toMail, e)
 			p.why[e] = toMailRetry
-			p.retries = append(p.retries, e)
 			continue
 		}
 		p.toMail = append(p.toMail, e)
 		p.why[e] = toMailNew
 	}
 	return p
+}
+
+// recipients returns the to_mail addresses mailed for why, in order.
+func (p mailPlan) recipients(why string) []string {
+	var out []string
+	for _, e := range p.toMail {
+		if p.why[e] == why {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // due reports whether a mail sent at (RFC 3339) is resendAfter old. A time
@@ -352,9 +359,6 @@ func due(at string, resendAfter time.Duration, now time.Time) bool {
 func (r *passwordResetRequestsResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return // destroy: nothing is sent
-	}
-	if unchangedAndDue(ctx, req, &resp.Diagnostics) {
-		return
 	}
 	var plan passwordResetRequestsModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -400,31 +404,6 @@ func (r *passwordResetRequestsResource) ModifyPlan(ctx context.Context, req reso
 	sent, unmailed := resultMaps(ctx, mp.kept, mp.unmailed, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("sent"), sent)...)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("unmailed"), unmailed)...)
-}
-
-// unchangedAndDue reports a plan with nothing to do that can be told
-// without decoding the whole resource: the configuration is unchanged, no
-// resend_after can have come due, and nothing left in unmailed is to be
-// retried. It keeps the common no-change plan of a large list cheap.
-func unchangedAndDue(ctx context.Context, req resource.ModifyPlanRequest, diags *diag.Diagnostics) bool {
-	if req.State.Raw.IsNull() || !req.Plan.Raw.Equal(req.State.Raw) {
-		return false
-	}
-	var resendAfter types.String
-	var retryUnknown types.Bool
-	var unmailed map[string]unmailedEntry
-	diags.Append(req.Plan.GetAttribute(ctx, path.Root("resend_after"), &resendAfter)...)
-	diags.Append(req.Plan.GetAttribute(ctx, path.Root("retry_unknown_outcomes"), &retryUnknown)...)
-	diags.Append(req.State.GetAttribute(ctx, path.Root("unmailed"), &unmailed)...)
-	if diags.HasError() || !resendAfter.IsNull() {
-		return false
-	}
-	for _, u := range unmailed {
-		if u.Reason != reasonOutcomeUnknown || retryUnknown.ValueBool() {
-			return false // retried by this plan
-		}
-	}
-	return true
 }
 
 func knownList(l types.List) bool {
@@ -504,14 +483,15 @@ func checkGuard(diags *diag.Diagnostics, limit int64, n int) {
 // explainResends says in the plan why addresses that were dealt with before
 // are in to_mail.
 func explainResends(diags *diag.Diagnostics, mp mailPlan, resendAfter string) {
-	if len(mp.resends) > 0 {
+	resends, retries := mp.recipients(toMailResend), mp.recipients(toMailRetry)
+	if len(resends) > 0 {
 		diags.AddAttributeWarning(path.Root("to_mail"), "Addresses will be mailed again",
 			fmt.Sprintf("%d address(es) were last mailed %s or longer ago (resend_after) and will be mailed again: %s.",
-				len(mp.resends), resendAfter, listSome(mp.resends)))
+				len(resends), resendAfter, listSome(resends)))
 	}
-	if len(mp.retries) > 0 {
+	if len(retries) > 0 {
 		diags.AddAttributeWarning(path.Root("to_mail"), "Addresses an earlier apply left unmailed will be mailed",
-			fmt.Sprintf("%d address(es) in unmailed will be mailed now: %s.", len(mp.retries), listSome(mp.retries)))
+			fmt.Sprintf("%d address(es) in unmailed will be mailed now: %s.", len(retries), listSome(retries)))
 	}
 }
 

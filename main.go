@@ -3,11 +3,10 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/provider"
 )
@@ -20,15 +19,16 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
-	if !debug {
+	var opts []tf6server.ServeOpt
+	if debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	} else {
 		provider.AlignLogLevels()
 	}
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: "registry.terraform.io/clevermaps/clevermaps",
-		Debug:   debug,
-	})
-	if err != nil {
+	// tf6server rather than providerserver.Serve: the provider's server is
+	// the framework's behind provider.NewProtocol6Server's front layer.
+	if err := tf6server.Serve("registry.terraform.io/clevermaps/clevermaps", provider.NewProtocol6Server(version), opts...); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 )
 
@@ -17,10 +16,7 @@ var maintainerDetail = regexp.MustCompile(`(?i)plugin|framework|reflection|bench
 	`\bin about\b|` + "`(GET|POST) /")
 
 func TestSchemaDescriptionsAreForUsers(t *testing.T) {
-	server, err := providerserver.NewProtocol6WithError(New("test")())()
-	if err != nil {
-		t.Fatal(err)
-	}
+	server := NewProtocol6Server("test")()
 	resp, err := server.GetProviderSchema(t.Context(), &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil || hasErrors(resp.Diagnostics) {
 		t.Fatalf("GetProviderSchema: %v %v", err, diagText(resp.Diagnostics))

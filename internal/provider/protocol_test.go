@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -29,10 +28,7 @@ type protocolServer struct {
 func newProtocolServer(t testing.TB, providerAttrs map[string]tftypes.Value) *protocolServer {
 	t.Helper()
 	ctx := t.Context()
-	server, err := providerserver.NewProtocol6WithError(New("test")())()
-	if err != nil {
-		t.Fatal(err)
-	}
+	server := NewProtocol6Server("test")()
 	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil || hasErrors(schemas.Diagnostics) {
 		t.Fatalf("GetProviderSchema: %v %v", err, diagText(schemas.Diagnostics))

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
@@ -46,6 +47,9 @@ var (
 // pool and one rate limit.
 type clevermapsProvider struct {
 	version string
+	// client is the configured API client, for frontServer's fast paths,
+	// which do not go through the framework's provider data.
+	client atomic.Pointer[client.Client]
 }
 
 // New returns a function that creates the provider, as providerserver wants.
@@ -232,6 +236,7 @@ func (p *clevermapsProvider) Configure(ctx context.Context, req provider.Configu
 		resp.Diagnostics.AddError("Invalid CleverMaps provider configuration", err.Error())
 		return
 	}
+	p.client.Store(c)
 	resp.ResourceData = c
 	resp.DataSourceData = c
 	resp.EphemeralResourceData = c

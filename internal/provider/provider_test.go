@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -24,7 +23,7 @@ import (
 // terraform-plugin-testing, which drives a real CLI (TF_ACC_TERRAFORM_PATH,
 // set by the Makefile to a tofu or terraform built from source).
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"clevermaps": providerserver.NewProtocol6WithError(New("test")()),
+	"clevermaps": func() (tfprotov6.ProviderServer, error) { return NewProtocol6Server("test")(), nil },
 }
 
 // testAccPreCheck fails fast with a clear message when the acceptance

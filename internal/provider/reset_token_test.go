@@ -3,7 +3,6 @@ package provider
 import (
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -13,10 +12,7 @@ import (
 // source's and the ephemeral resource's schemas, so that the hand-built
 // values cannot drift from the schemas.
 func TestResetTokenType(t *testing.T) {
-	server, err := providerserver.NewProtocol6WithError(New("test")())()
-	if err != nil {
-		t.Fatal(err)
-	}
+	server := NewProtocol6Server("test")()
 	schemas, err := server.GetProviderSchema(t.Context(), &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil || hasErrors(schemas.Diagnostics) {
 		t.Fatalf("GetProviderSchema: %v %v", err, diagText(schemas.Diagnostics))

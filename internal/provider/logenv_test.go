@@ -1,9 +1,12 @@
 package provider
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-log/tfsdklog"
 )
 
 // clearLogEnv unsets every TF_LOG* variable for the rest of the test; the
@@ -21,6 +24,18 @@ func clearLogEnv(tb testing.TB) {
 			}
 		}
 	}
+}
+
+// productionLogContext returns a context that logs as the provider does
+// when Terraform starts it with no TF_LOG* variable set: an SDK root logger
+// in the request's context (which tf6server adds in production) and the
+// levels AlignLogLevels chooses. Without the logger the framework's logging
+// would cost nothing in a benchmark, whatever its level.
+func productionLogContext(tb testing.TB) context.Context {
+	tb.Helper()
+	clearLogEnv(tb)
+	AlignLogLevels()
+	return tfsdklog.NewRootSDKLogger(tb.Context(), tfsdklog.WithLevelFromEnv("TF_LOG_SDK"))
 }
 
 func TestAlignLogLevels(t *testing.T) {

@@ -41,13 +41,19 @@ const defaultCreateTimeout = 5 * time.Minute
 // createTimeoutAttribute is the `timeouts` block of the resources that act on
 // create, with the default stated (the library's text does not know it).
 func createTimeoutAttribute(ctx context.Context) schema.Attribute {
-	a := timeouts.Attributes(ctx, timeouts.Opts{
+	return timeoutsAttribute(ctx, "Time limits for the operations of this resource.", timeouts.Opts{
 		Create: true,
 		CreateDescription: fmt.Sprintf("How long creating may take, retries and waits for the server included, "+
 			"as a number with a unit: `s`, `m` or `h`, such as `30s` or `10m`. Defaults to `%dm`.", int(defaultCreateTimeout/time.Minute)),
 	})
+}
+
+// timeoutsAttribute is the timeouts library's attribute with a description
+// of its own, which the library does not take.
+func timeoutsAttribute(ctx context.Context, description string, opts timeouts.Opts) schema.Attribute {
+	a := timeouts.Attributes(ctx, opts)
 	if n, ok := a.(schema.SingleNestedAttribute); ok {
-		n.MarkdownDescription = "Time limits for the operations of this resource."
+		n.MarkdownDescription = description
 		return n
 	}
 	return a

@@ -6,7 +6,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
-	"github.com/hashicorp/terraform-plugin-log/tfsdklog"
 
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
 )
@@ -51,14 +50,7 @@ func benchmarkBatchResource(b *testing.B, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// Log as the provider does when Terraform starts it with no TF_LOG*
-	// variable set: an SDK root logger in every request's context (which
-	// tf6server adds in production) and the framework's level from
-	// AlignLogLevels. Without the logger, the framework's logging
-	// would cost nothing here whatever its level.
-	clearLogEnv(b)
-	AlignLogLevels()
-	ctx := tfsdklog.NewRootSDKLogger(b.Context(), tfsdklog.WithLevelFromEnv("TF_LOG_SDK"))
+	ctx := productionLogContext(b)
 
 	check := func(b *testing.B, what string, diags []*tfprotov6.Diagnostic, err error) {
 		b.Helper()

@@ -108,18 +108,13 @@ var (
 
 // batchTimeoutsAttribute is the `timeouts` block, with its defaults said.
 func batchTimeoutsAttribute(ctx context.Context) schema.Attribute {
-	a := timeouts.Attributes(ctx, timeouts.Opts{
+	return timeoutsAttribute(ctx, "Time limits for the applies of this resource.", timeouts.Opts{
 		Create: true, Update: true,
 		CreateDescription: "How long the apply that creates the resource may take, as a number with a unit: `s`, `m` " +
 			"or `h`, such as `2h`. Defaults to 5 minutes plus a quarter of a second per address to mail (10,000 " +
 			"addresses: about 47 minutes). Addresses not mailed by then are recorded in `unmailed` as `not_sent`.",
 		UpdateDescription: "The same limit for an apply that changes the resource, with the same default.",
 	})
-	if n, ok := a.(schema.SingleNestedAttribute); ok {
-		n.MarkdownDescription = "Time limits for the applies of this resource."
-		return n
-	}
-	return a
 }
 
 func defaultBatchTimeout(addresses int) time.Duration {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
-	"github.com/hashicorp/terraform-plugin-log/tfsdklog"
 )
 
 // benchAccountJSON is an account as the API serves it, every field the
@@ -53,11 +52,7 @@ func BenchmarkResetTokenRead(b *testing.B) {
 
 	ps := newProtocolServer(b, map[string]tftypes.Value{"endpoint": str(srv.URL + "/rest")})
 	config := dynamicValue(b, ps.dataSourceTypes[typeName], map[string]tftypes.Value{"token": str("k3v9q2m7x4p8r1ta-token")})
-	// Log as the provider does when Terraform starts it with no TF_LOG*
-	// variable set (see BenchmarkBatchResource).
-	clearLogEnv(b)
-	AlignLogLevels()
-	ctx := tfsdklog.NewRootSDKLogger(b.Context(), tfsdklog.WithLevelFromEnv("TF_LOG_SDK"))
+	ctx := productionLogContext(b)
 
 	check := func(b *testing.B, what string, diags []*tfprotov6.Diagnostic, err error) {
 		b.Helper()

@@ -36,17 +36,20 @@ const (
 )
 
 // validateResetToken validates a clevermaps_reset_token data source's
-// configuration: the only validator is the token's.
+// configuration: the only validator is the token's. A configuration without
+// a token goes to the framework, which reports the missing required
+// attribute, and so does one that sets a computed attribute (see
+// tokenFromConfig).
 func (s *frontServer) validateResetToken(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, bool) {
 	if s.noFastPaths || req.TypeName != resetTokenTypeName || req.Config == nil {
 		return nil, false
 	}
 	token, ok := tokenFromConfig(req.Config)
-	if !ok {
+	if !ok || token.IsNull() {
 		return nil, false
 	}
 	resp := &tfprotov6.ValidateDataResourceConfigResponse{}
-	if token.IsNull() || token.IsUnknown() {
+	if token.IsUnknown() {
 		return resp, true
 	}
 	vresp := &validator.StringResponse{}
@@ -85,7 +88,9 @@ func (s *frontServer) readResetToken(ctx context.Context, req *tfprotov6.ReadDat
 }
 
 // tokenFromConfig decodes the token of a clevermaps_reset_token
-// configuration.
+// configuration. It gives up on a configuration that sets any other
+// attribute: they are computed, and the framework's validation refuses them
+// ("Invalid Configuration for Read-Only Attribute").
 func tokenFromConfig(config *tfprotov6.DynamicValue) (types.String, bool) {
 	v, err := config.Unmarshal(resetTokenType)
 	if err != nil || !v.IsKnown() || v.IsNull() {
@@ -94,6 +99,11 @@ func tokenFromConfig(config *tfprotov6.DynamicValue) (types.String, bool) {
 	var attrs map[string]tftypes.Value
 	if err := v.As(&attrs); err != nil {
 		return types.String{}, false
+	}
+	for name, a := range attrs {
+		if name != tokenAttr && !a.IsNull() {
+			return types.String{}, false
+		}
 	}
 	t := attrs[tokenAttr]
 	switch {

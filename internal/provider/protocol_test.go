@@ -21,6 +21,9 @@ type protocolServer struct {
 	actionTypes                         map[string]tftypes.Object
 	resourceTypes                       map[string]tftypes.Object
 	dataSourceTypes                     map[string]tftypes.Object
+	// front is the provider's front layer, for the tests that compare its
+	// fast paths with the framework (fastpath_test.go).
+	front *frontServer
 }
 
 // newProtocolServer starts the provider in-process and configures it with
@@ -48,8 +51,10 @@ func newProtocolServer(t testing.TB, providerAttrs map[string]tftypes.Value) *pr
 	if !ok {
 		t.Fatalf("%T does not serve actions", server)
 	}
+	front, _ := server.(*frontServer)
 	ps := &protocolServer{
 		ProviderServerWithActions: withActions,
+		front:                     front,
 		providerType:              providerType,
 		actionTypes:               map[string]tftypes.Object{},
 		resourceTypes:             map[string]tftypes.Object{},

@@ -166,7 +166,7 @@ func defaultCacheDir() string {
 }
 
 // allVariants lists every variant in table order.
-var allVariants = []*variant{floorVariant, requestVariant, batchVariant, curlVariant, restapiVariant, tokenVariant, httpVariant,
+var allVariants = []*variant{floorVariant, requestVariant, batchVariant, batchBeforeVariant, curlVariant, restapiVariant, tokenVariant, httpVariant,
 	batchLimitedVariant, batchAdaptiveVariant, batchLatencyVariant, chunksVariant}
 
 func variantIDs() []string {
@@ -194,7 +194,7 @@ func planCases(o options) []benchCase {
 			}
 			c := benchCase{V: v, N: n, Repeats: max(1, repeats)}
 			switch {
-			case v == batchVariant:
+			case v == batchVariant, v == batchBeforeVariant:
 				c.Plan = planNoChange
 			case v == chunksVariant:
 				c.Plan = planNoChangeAddOne
@@ -220,7 +220,7 @@ func planCases(o options) []benchCase {
 	// target compares two medians of about the same size.
 	add(1000, o.repeats, tokenVariant, httpVariant)
 	add(1000, o.repeats-2, curlVariant, restapiVariant)
-	add(10000, o.repeats-1, batchVariant)
+	add(10000, o.repeats-1, batchVariant, batchBeforeVariant)
 	// One run: its apply alone sends 100,000 requests.
 	add(chunksN, 1, chunksVariant)
 	return cases
@@ -314,6 +314,47 @@ func run(ctx context.Context, args []string) (int, error) {
 	return 0, nil
 }
 
+// buildBaseline builds the provider at baselineCommit from the repository's
+// history into its own plugin directory and returns that directory. A
+// shallow clone without that commit, or a failed build, is an error that
+// skips the variant.
+func buildBaseline(ctx context.Context, repo, work string) (string, error) {
+	fmt.Println("building the provider as of", baselineCommit[:7], "...")
+	src := filepath.Join(work, "baseline-src")
+	dir := filepath.Join(work, "plugins-baseline")
+	for _, d := range []string{src, dir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return "", err
+		}
+	}
+	archive := exec.CommandContext(ctx, "git", "-C", repo, "archive", "--format=tar", baselineCommit)
+	extract := exec.CommandContext(ctx, "tar", "-x", "-C", src)
+	pipe, err := archive.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	extract.Stdin = pipe
+	var stderr bytes.Buffer
+	archive.Stderr = &stderr
+	if err := extract.Start(); err != nil {
+		return "", err
+	}
+	if err := archive.Run(); err != nil {
+		_ = extract.Wait()
+		return "", fmt.Errorf("the repository has no commit %s (a shallow clone?): %s", baselineCommit[:7], strings.TrimSpace(stderr.String()))
+	}
+	if err := extract.Wait(); err != nil {
+		return "", fmt.Errorf("extracting %s: %w", baselineCommit[:7], err)
+	}
+	build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, "terraform-provider-clevermaps"), ".") //nolint:gosec // The path is under the harness's own work directory.
+	build.Dir = src
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("building the provider as of %s: %w", baselineCommit[:7], err)
+	}
+	return dir, nil
+}
+
 // prepare builds the provider and the stand-in, lays out the plugin
 // directory and CLI configuration, and finds out which optional variants can
 // run (by Needs, with the reason when not).
@@ -357,6 +398,14 @@ func prepare(ctx context.Context, o options, work string, cases []benchCase) (*b
 	tfrc.WriteString("provider_installation {\n  dev_overrides {\n")
 	for _, a := range overrides {
 		fmt.Fprintf(&tfrc, "    %q = %q\n", a, plugins)
+	}
+	if slices.ContainsFunc(cases, func(c benchCase) bool { return c.V.Needs == "baseline" }) {
+		dir, err := buildBaseline(ctx, o.repo, work)
+		if err != nil {
+			skips["baseline"] = err.Error()
+		} else {
+			fmt.Fprintf(&tfrc, "    %q = %q\n", "registry.opentofu.org/"+baselineSource, dir)
+		}
 	}
 	tfrc.WriteString("  }\n  direct {\n    exclude = [\"*/*/*\"]\n  }\n}\n")
 	tfrcPath := filepath.Join(work, "bench.tfrc")

@@ -121,6 +121,9 @@ const howToRead = `## How to read this
   everything at its defaults; its target compares with N x latency / concurrency, the fastest any client holding
   to the batch's default concurrency of 8 could be. **Chunked row**: 100,000 addresses in 100 resources (about 1,000 each), chosen
   by a hash of the address, then a no-change plan and a plan after adding one address, each timed (one run).
+  **Batch as of 4cc35e1**: the same 10,000-address apply and no-change plan with the provider as it was before
+  issue 13 (built from the repository's history under its own provider address; skipped, with the reason, in a
+  clone without that commit), so that issue 13's bound on the no-change plan compares two plans of the same run.
 - **Provider peak RSS** is the largest VmHWM of any ` + "`terraform-provider-*`" + ` process the CLI started during the apply
   (it starts a provider more than once per apply), sampled from ` + "`/proc`" + ` every 50 ms. **CLI peak RSS** is the
   CLI's own VmHWM. Variants without a provider process show "-".
@@ -232,7 +235,8 @@ func (rep *report) findings() string {
 	b.WriteString("- **Batch resource configuration**: `emails = local.emails`, the list of addresses as written. " +
 		"`emails` is a list attribute, so wrapping it in `toset()` (as the `for_each` variants must) would only add " +
 		"OpenTofu's cost of building a set. Every batch configuration sets `max_new_emails = 0`: the mass-mail guard " +
-		"(default 500 new addresses per plan) would refuse the larger runs at plan time, and it changes nothing else.\n")
+		"(default 500 new addresses per plan) would refuse the larger runs at plan time, and it changes nothing else. " +
+		"The configuration of the batch as of 4cc35e1 leaves it out, since that attribute did not exist then.\n")
 	if line := rep.batchCost(); line != "" {
 		b.WriteString("- " + line + "\n")
 	}

@@ -40,11 +40,39 @@ const (
 
 // plan10kPreviousShare is the N=10,000 batch no-change plan as a share of
 // floor(1,000) in the last full run before to_mail, the mass-mail guard and
-// the other issue 13 attributes (tools/bench/results/README.md of
-// 2026-11-27 20:46 UTC: 14.3 s against 68.3 s). Issue 13 asks that it stay
-// within 10% of that figure; a share of the same run's floor, because the
-// machine's speed varies between runs.
+// the other issue 13 attributes (2026-11-27 20:46 UTC: 14.3 s against
+// 68.3 s), quoted for reference. Issue 13 asks that the plan stay within 10%
+// of its cost then, in the same run's terms. A share of floor(1,000) turned
+// out to be a poor measure of that: the floor keeps both cores busy and the
+// plan mostly one, and the floor's own CPU time varied from 54 to 132 s
+// between runs. The target therefore compares with the same plan by the
+// provider as of baselineCommit, measured in the same run (batchBeforeVariant).
 const plan10kPreviousShare = 0.210
+
+// planBeforeTarget judges issue 13's bound on the N=10,000 no-change plan.
+func planBeforeTarget(results []*caseResult, plan10k, floor1k time.Duration, batch10kCut bool) target {
+	t := target{Name: fmt.Sprintf("batch N=10,000 no-change plan within 10%% of the same plan by the provider as of %s (before issue 13) in this run: <= 1.10x", baselineCommit[:7])}
+	before := lookup(results, batchBeforeVariant.ID, 10000)
+	if before == nil || before.Skipped != "" || before.cutOff() || batch10kCut {
+		if before != nil && before.Skipped != "" {
+			t.Measured = "not measured: " + before.Skipped
+		}
+		return t
+	}
+	planBefore := summarize(before.planWalls()).Median
+	x, ok := ratio(plan10k, planBefore)
+	if !ok {
+		return t
+	}
+	t.Measured = fmt.Sprintf("%s vs %s = %.2fx", formatSeconds(plan10k), formatSeconds(planBefore), x)
+	if now, ok := ratio(plan10k, floor1k); ok {
+		then, _ := ratio(planBefore, floor1k)
+		t.Measured += fmt.Sprintf("; as shares of floor(1,000) %s: %.1f%% now, %.1f%% before (%.1f%% in the run of 2026-11-27)",
+			formatSeconds(floor1k), 100*now, 100*then, 100*plan10kPreviousShare)
+	}
+	t.Met = judged(x <= 1.10)
+	return t
+}
 
 func evaluateTargets(results []*caseResult) []target {
 	floor1k := median(results, floorVariant.ID, 1000)
@@ -103,11 +131,13 @@ func evaluateTargets(results []*caseResult) []target {
 	}
 	ts = append(ts, t)
 
-	t = target{Name: fmt.Sprintf("batch N=10,000 no-change plan within 10%% of its previous figure: <= %.1f%% of floor(1,000) (was %.1f%%)",
-		110*plan10kPreviousShare, 100*plan10kPreviousShare)}
-	if x, ok := ratio(plan10k, floor1k); ok && !batch10kCut {
-		t.Measured = fmt.Sprintf("%s = %.1f%% of floor(1,000) %s", formatSeconds(plan10k), 100*x, formatSeconds(floor1k))
-		t.Met = judged(x <= 1.10*plan10kPreviousShare)
+	ts = append(ts, planBeforeTarget(results, plan10k, floor1k, batch10kCut))
+
+	t = target{Name: "1,000 data clevermaps_reset_token reads take no longer than 1,000 data http reads: <= 1.0x (issue 12)"}
+	token1k, http1k := median(results, tokenVariant.ID, 1000), median(results, httpVariant.ID, 1000)
+	if x, ok := ratio(token1k, http1k); ok {
+		t.Measured = fmt.Sprintf("%s vs %s = %.2fx", formatSeconds(token1k), formatSeconds(http1k), x)
+		t.Met = judged(x <= 1.0)
 	}
 	ts = append(ts, t)
 

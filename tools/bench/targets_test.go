@@ -85,3 +85,50 @@ func TestChunkTargetsNeedBothPlansFasterThanFloorAndCorrect(t *testing.T) {
 		t.Errorf("without floor(1,000): %s, want not measured", got)
 	}
 }
+
+func TestPlanBeforeTargetComparesWithTheBaselineInTheSameRun(t *testing.T) {
+	withPlan := func(v *variant, plan time.Duration) *caseResult {
+		r := caseWith(v, 10000, 6*time.Second)
+		r.Samples[0].Plan = &cliRun{Wall: plan}
+		return r
+	}
+	floor := 30 * time.Second
+	now, before := withPlan(batchVariant, 11*time.Second), withPlan(batchBeforeVariant, 10*time.Second)
+	if got := planBeforeTarget([]*caseResult{now, before}, 11*time.Second, floor, false); got.status() != "met" || !strings.Contains(got.Measured, "1.10x") {
+		t.Errorf("11 s against 10 s: %s (%s), want met at 1.10x", got.status(), got.Measured)
+	}
+	if got := planBeforeTarget([]*caseResult{now, before}, 11200*time.Millisecond, floor, false); got.status() != "NOT MET" {
+		t.Errorf("11.2 s against 10 s: %s, want NOT MET", got.status())
+	}
+	skipped := &caseResult{Case: benchCase{V: batchBeforeVariant, N: 10000}, Skipped: "the repository has no commit 4cc35e1"}
+	if got := planBeforeTarget([]*caseResult{now, skipped}, 11*time.Second, floor, false); got.status() != "not measured" || !strings.Contains(got.Measured, "4cc35e1") {
+		t.Errorf("without a baseline: %s (%s), want not measured with the reason", got.status(), got.Measured)
+	}
+	if got := planBeforeTarget([]*caseResult{now, before}, 11*time.Second, floor, true); got.status() != "not measured" {
+		t.Errorf("when the N=10,000 apply was cut off: %s, want not measured", got.status())
+	}
+}
+
+func TestTokenReadTargetComparesWithDataHTTP(t *testing.T) {
+	for _, tc := range []struct {
+		token, http time.Duration
+		want        string
+	}{
+		{2000 * time.Millisecond, 2000 * time.Millisecond, "met"},
+		{2100 * time.Millisecond, 2000 * time.Millisecond, "NOT MET"},
+	} {
+		results := []*caseResult{caseWith(tokenVariant, 1000, tc.token), caseWith(httpVariant, 1000, tc.http)}
+		found := false
+		for _, tg := range evaluateTargets(results) {
+			if strings.Contains(tg.Name, "reset_token reads") {
+				found = true
+				if tg.status() != tc.want {
+					t.Errorf("%s vs %s: %s (%s), want %s", tc.token, tc.http, tg.status(), tg.Measured, tc.want)
+				}
+			}
+		}
+		if !found {
+			t.Fatal("no target for the token reads")
+		}
+	}
+}

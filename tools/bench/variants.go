@@ -152,6 +152,22 @@ resource "clevermaps_password_reset_request" "r" {
 		},
 	}
 
+	// batchBeforeVariant is the batch variant with the provider as it was
+	// when issue 13 was filed (baselineCommit), built from the repository's
+	// history, so that the N=10,000 no-change plan can be compared with its
+	// own former cost in the same run. Its configuration is the batch
+	// variant's without max_new_emails, which did not exist then.
+	batchBeforeVariant = &variant{
+		ID:     "batch-before",
+		Label:  "clevermaps_password_reset_requests as of " + baselineCommit[:7] + " (before issue 13)",
+		Needs:  "baseline",
+		Config: batchBeforeConfig,
+		Expect: postExpect,
+		CheckState: func(st *tfState, in runInput) []string {
+			return st.expectBatchSent(in.N)
+		},
+	}
+
 	batchLimitedVariant = &variant{
 		ID:        "batch-rl",
 		Label:     "batch at a server limit of 50 req/s, requests_per_second = 50",
@@ -353,6 +369,27 @@ resource "clevermaps_password_reset_requests" "all" {
 ` + maxNewEmailsOff + `}
 `
 	}
+}
+
+// baselineCommit is the provider as of the last full benchmark run before
+// issue 13 (2026-11-27 20:48 UTC), whose N=10,000 no-change plan issue 13
+// asks to keep within 10%.
+const baselineCommit = "4cc35e192b7a4be99f45a210e232d80301bf55ac"
+
+// baselineSource is the provider address the baseline is served under, so
+// that dev_overrides can point it at its own binary.
+const baselineSource = "clevermaps-baseline/clevermaps"
+
+func batchBeforeConfig(in runInput) string {
+	return strings.Replace(clevermapsRequired, `"clevermaps/clevermaps"`, `"`+baselineSource+`"`, 1) + fmt.Sprintf(`
+provider "clevermaps" {
+  endpoint = %s
+}
+`, hclString(in.BaseURL)) + emailsLocal(in) + `
+resource "clevermaps_password_reset_requests" "all" {
+  emails = local.emails
+}
+`
 }
 
 // emailsJSON writes the addresses to emails.json, as the chunks example

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -9,6 +10,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/defaults"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -22,11 +25,9 @@ import (
 // verifyResetToken, the batch planner), and gives up (ok = false) on
 // anything it was not written for, so that the framework answers instead.
 // They exist because the framework's walk over schemas and values cost more
-// than the work itself: for 1,000 token reads the framework took more CPU
-// than the requests, and for a 10,000-address batch a refresh that changes
-// nothing took 0.4 s and an unchanged plan 0.9 s of provider CPU (measured
-// with BenchmarkResetTokenRead and BenchmarkBatchResource). fastpath_test.go
-// compares every fast path with the framework over random inputs.
+// than the work itself (DESIGN.md, section 5, has the measurements).
+// fastpath_test.go compares every fast path with the framework over random
+// inputs.
 
 const (
 	resetTokenTypeName    = "clevermaps_reset_token"
@@ -81,7 +82,14 @@ func (s *frontServer) readResetToken(ctx context.Context, req *tfprotov6.ReadDat
 	}
 	state, err := tfprotov6.NewDynamicValue(resetTokenType, v)
 	if err != nil {
-		return nil, false
+		// A bug, reported rather than handed to the framework, which would
+		// send the request again.
+		resp.State = req.Config
+		resp.Diagnostics = append(resp.Diagnostics, &tfprotov6.Diagnostic{
+			Severity: tfprotov6.DiagnosticSeverityError, Summary: "Building the reset token's state failed",
+			Detail: "This is a bug in the provider; please report it: " + err.Error(), Attribute: tftypes.NewAttributePath().WithAttributeName(tokenAttr),
+		})
+		return resp, true
 	}
 	resp.State = &state
 	return resp, true
@@ -121,58 +129,107 @@ func tokenFromConfig(config *tfprotov6.DynamicValue) (types.String, bool) {
 
 // readUnchanged refreshes the two resources whose Read does nothing (the
 // API has no way to read a reset request back): the state stays as it is.
-// A state with private data goes to the framework, which may edit it.
+// A state with private data goes to the framework, which may edit it, and
+// so does every call before the provider is configured (or when it was not,
+// or deferred: the client is stored only on success), since the framework
+// then answers differently.
 func (s *frontServer) readUnchanged(req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, bool) {
 	if s.noFastPaths || (req.TypeName != passwordResetRequest && req.TypeName != passwordResetRequests) ||
-		req.CurrentState == nil || len(req.Private) > 0 || req.CurrentIdentity != nil {
+		req.CurrentState == nil || len(req.Private) > 0 || req.CurrentIdentity != nil || s.provider.client.Load() == nil {
 		return nil, false
 	}
 	return &tfprotov6.ReadResourceResponse{NewState: req.CurrentState}, true
 }
 
-// batchSchemaInfo is the batch resource's schema, its type, and the defaults
-// the framework would apply to its optional computed attributes.
+// batchSchemaInfo is the batch resource's schema, its type, and the
+// defaults the framework would apply to its optional computed attributes.
 type batchSchemaInfo struct {
 	schema   schema.Schema
 	typ      tftypes.Type
 	defaults map[string]tftypes.Value
-	// supported is false when the schema has an optional computed attribute
-	// whose default planUnchangedBatch cannot tell; it then never answers.
-	supported bool
+	// unmodelled lists what planUnchangedBatch cannot tell the effect of
+	// (a default other than a top-level one, a plan modifier outside
+	// keepsValues, an attribute kind it does not know); it answers nothing
+	// while the list is not empty. TestBatchSchemaIsModelled keeps it empty.
+	unmodelled []string
+}
+
+// keepsValues are the plan modifiers that change nothing when the proposed
+// new state equals a fully known prior state: UseStateForUnknown acts only
+// on unknown values, RequiresReplace only on values that differ.
+var keepsValues = map[string]bool{
+	fmt.Sprintf("%T", stringplanmodifier.UseStateForUnknown()): true,
+	fmt.Sprintf("%T", mapplanmodifier.RequiresReplace()):       true,
 }
 
 var batchSchema = sync.OnceValue(func() batchSchemaInfo {
 	ctx := context.Background()
 	var resp resource.SchemaResponse
 	newPasswordResetRequestsResource().Schema(ctx, resource.SchemaRequest{}, &resp)
-	info := batchSchemaInfo{schema: resp.Schema, typ: resp.Schema.Type().TerraformType(ctx), defaults: map[string]tftypes.Value{}, supported: true}
-	for name, a := range resp.Schema.Attributes {
-		if !a.IsOptional() || !a.IsComputed() {
-			continue
-		}
-		switch at := a.(type) {
-		case schema.Int64Attribute:
-			if at.Default == nil {
-				info.supported = false
-				continue
-			}
-			var d defaults.Int64Response
-			at.Default.DefaultInt64(ctx, defaults.Int64Request{}, &d)
-			info.defaults[name] = tftypes.NewValue(tftypes.Number, d.PlanValue.ValueInt64())
-		case schema.BoolAttribute:
-			if at.Default == nil {
-				info.supported = false
-				continue
-			}
-			var d defaults.BoolResponse
-			at.Default.DefaultBool(ctx, defaults.BoolRequest{}, &d)
-			info.defaults[name] = tftypes.NewValue(tftypes.Bool, d.PlanValue.ValueBool())
-		default:
-			info.supported = false
-		}
-	}
+	info := batchSchemaInfo{schema: resp.Schema, typ: resp.Schema.Type().TerraformType(ctx), defaults: map[string]tftypes.Value{}}
+	info.unmodelled = modelAttributes(ctx, "", resp.Schema.Attributes, info.defaults)
 	return info
 })
+
+// modelAttributes records the defaults of the top-level attributes in
+// topDefaults (nil for nested attributes) and returns what it cannot model.
+func modelAttributes(ctx context.Context, prefix string, attrs map[string]schema.Attribute, topDefaults map[string]tftypes.Value) []string {
+	var unmodelled []string
+	for name, a := range attrs {
+		var modifiers []any
+		var hasDefault bool
+		var defaultValue tftypes.Value
+		switch at := a.(type) {
+		case schema.StringAttribute:
+			modifiers, hasDefault = anySlice(at.PlanModifiers), at.Default != nil
+		case schema.ListAttribute:
+			modifiers, hasDefault = anySlice(at.PlanModifiers), at.Default != nil
+		case schema.MapAttribute:
+			modifiers, hasDefault = anySlice(at.PlanModifiers), at.Default != nil
+		case schema.Int64Attribute:
+			modifiers, hasDefault = anySlice(at.PlanModifiers), at.Default != nil
+			if hasDefault {
+				var d defaults.Int64Response
+				at.Default.DefaultInt64(ctx, defaults.Int64Request{}, &d)
+				defaultValue = tftypes.NewValue(tftypes.Number, d.PlanValue.ValueInt64())
+			}
+		case schema.BoolAttribute:
+			modifiers, hasDefault = anySlice(at.PlanModifiers), at.Default != nil
+			if hasDefault {
+				var d defaults.BoolResponse
+				at.Default.DefaultBool(ctx, defaults.BoolRequest{}, &d)
+				defaultValue = tftypes.NewValue(tftypes.Bool, d.PlanValue.ValueBool())
+			}
+		case schema.SingleNestedAttribute:
+			modifiers, hasDefault = anySlice(at.PlanModifiers), at.Default != nil
+			unmodelled = append(unmodelled, modelAttributes(ctx, prefix+name+".", at.Attributes, nil)...)
+		default:
+			unmodelled = append(unmodelled, fmt.Sprintf("%s%s: attribute kind %T", prefix, name, a))
+			continue
+		}
+		for _, m := range modifiers {
+			if !keepsValues[fmt.Sprintf("%T", m)] {
+				unmodelled = append(unmodelled, fmt.Sprintf("%s%s: plan modifier %T", prefix, name, m))
+			}
+		}
+		switch {
+		case !hasDefault:
+		case topDefaults != nil && defaultValue.Type() != nil && a.IsOptional() && a.IsComputed():
+			topDefaults[name] = defaultValue
+		default:
+			unmodelled = append(unmodelled, prefix+name+": a default planUnchangedBatch does not model")
+		}
+	}
+	return unmodelled
+}
+
+func anySlice[T any](s []T) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
 
 // planUnchangedBatch plans a clevermaps_password_reset_requests whose
 // proposed new state is its prior state (the configuration changed
@@ -187,7 +244,7 @@ func (s *frontServer) planUnchangedBatch(ctx context.Context, req *tfprotov6.Pla
 		return nil, false
 	}
 	info := batchSchema()
-	if !info.supported {
+	if len(info.unmodelled) > 0 || s.provider.client.Load() == nil {
 		return nil, false
 	}
 	prior, err := req.PriorState.Unmarshal(info.typ)

@@ -1226,3 +1226,18 @@ func TestFastPaths_batchPlan(t *testing.T) {
 		t.Errorf("only %d unchanged plans were declined: the generator does not test what the fast path must decline", unchangedDeclined)
 	}
 }
+
+// TestBatchSchemaIsModelled keeps the unchanged-plan fast path in use: it
+// answers nothing while the batch schema has a default or plan modifier it
+// does not model.
+func TestBatchSchemaIsModelled(t *testing.T) {
+	info := batchSchema()
+	if len(info.unmodelled) > 0 {
+		t.Errorf("planUnchangedBatch cannot model: %v", info.unmodelled)
+	}
+	for _, name := range []string{"max_new_emails", "retry_unknown_outcomes"} {
+		if _, ok := info.defaults[name]; !ok {
+			t.Errorf("the default of %s is not modelled", name)
+		}
+	}
+}

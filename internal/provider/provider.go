@@ -168,6 +168,10 @@ func (p *clevermapsProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 }
 
 func (p *clevermapsProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	// The fast paths (fastpath.go) take the client as the sign that the
+	// provider is configured: it is stored only at the end of a successful
+	// Configure, never for one that fails or defers.
+	p.client.Store(nil)
 	var cfg providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() {

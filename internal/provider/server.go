@@ -19,32 +19,42 @@ import (
 func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
 		p := &clevermapsProvider{version: version}
-		fw := providerserver.NewProtocol6(p)()
-		// The framework's server also serves actions; keep that visible to
-		// tf6server, which looks for the interface.
-		return &frontServer{ProviderServerWithActions: fw.(tfprotov6.ProviderServerWithActions), provider: p} //nolint:forcetypeassert,staticcheck // The framework's server implements it; see protocol_test.go.
+		// The framework's server also serves actions, list resources and
+		// state stores, through interfaces tf6server looks for; keep them
+		// visible.
+		fw := providerserver.NewProtocol6(p)().(frameworkServer) //nolint:forcetypeassert // The framework's server implements them all; every test starts here.
+		return &frontServer{frameworkServer: fw, provider: p}
 	}
 }
 
+// frameworkServer is what the framework's protocol 6 server implements.
+type frameworkServer interface {
+	tfprotov6.ProviderServerWithActions //nolint:staticcheck // terraform-plugin-go v0.31 serves actions through this interface.
+	tfprotov6.ListResourceServer
+	tfprotov6.StateStoreServer
+}
+
 // frontServer stands between terraform-plugin-go and the framework. It
-// changes no answer; it does two things the framework cannot be told to do:
+// changes no answer; it does two things the framework cannot be told to do
+// (DESIGN.md, section 5, has the measurements):
 //
 //   - It hands the framework a context that lets go of the request once the
 //     call returns. The framework (v1.19) keeps every request's context until
 //     the provider process stops, for StopProvider, and with it the loggers
-//     and values terraform-plugin-go attached to it: about 15 KB per call,
-//     70 MiB after 1,000 token reads, all of it scanned by every garbage
-//     collection. TestFrontServer_releasesRequestContexts shows it.
-//   - It answers the calls Terraform makes once per resource instance, where
-//     the framework's generic walk over the schema and the values costs more
-//     than the work itself, without the framework (fastpath.go): a token
-//     read, the refresh of the two resources whose Read does nothing, and
-//     the plan of a batch whose configuration and state are unchanged and
-//     where nothing is due. Each answers exactly as the framework would,
-//     which TestFastPaths_* check against the framework over random inputs,
-//     and anything else goes to the framework.
+//     and values terraform-plugin-go attached to it, all of which every
+//     garbage collection then scans. Only a small shell per call remains.
+//     TestFrontServer_releasesRequestContexts shows both.
+//   - It answers some calls that Terraform makes once per resource instance
+//     without the framework, where the framework's generic walk over the
+//     schema and the values costs more than the work itself (fastpath.go).
+//     Each answers exactly as the framework would, which TestFastPaths_*
+//     check against the framework over random inputs, and anything else
+//     goes to the framework.
+//
+// ListResource and InvokeAction are not wrapped: their results are produced
+// after they return, with their contexts.
 type frontServer struct {
-	tfprotov6.ProviderServerWithActions //nolint:staticcheck // terraform-plugin-go v0.31 serves actions through this interface.
+	frameworkServer
 
 	provider *clevermapsProvider
 	// noFastPaths sends every call to the framework; tests set it to
@@ -53,67 +63,84 @@ type frontServer struct {
 }
 
 func (s *frontServer) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
-	return releasing(ctx, req, s.ProviderServerWithActions.ValidateResourceConfig)
+	return releasing(ctx, req, s.frameworkServer.ValidateResourceConfig)
 }
 
 func (s *frontServer) UpgradeResourceState(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
-	return releasing(ctx, req, s.ProviderServerWithActions.UpgradeResourceState)
+	return releasing(ctx, req, s.frameworkServer.UpgradeResourceState)
 }
 
 func (s *frontServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
 	if resp, ok := s.readUnchanged(req); ok {
 		return resp, nil
 	}
-	return releasing(ctx, req, s.ProviderServerWithActions.ReadResource)
+	return releasing(ctx, req, s.frameworkServer.ReadResource)
 }
 
 func (s *frontServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
 	if resp, ok := s.planUnchangedBatch(ctx, req); ok {
 		return resp, nil
 	}
-	return releasing(ctx, req, s.ProviderServerWithActions.PlanResourceChange)
+	return releasing(ctx, req, s.frameworkServer.PlanResourceChange)
 }
 
 func (s *frontServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
-	return releasing(ctx, req, s.ProviderServerWithActions.ApplyResourceChange)
+	return releasing(ctx, req, s.frameworkServer.ApplyResourceChange)
 }
 
 func (s *frontServer) ImportResourceState(ctx context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
-	return releasing(ctx, req, s.ProviderServerWithActions.ImportResourceState)
+	return releasing(ctx, req, s.frameworkServer.ImportResourceState)
 }
 
 func (s *frontServer) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
 	if resp, ok := s.validateResetToken(ctx, req); ok {
 		return resp, nil
 	}
-	return releasing(ctx, req, s.ProviderServerWithActions.ValidateDataResourceConfig)
+	return releasing(ctx, req, s.frameworkServer.ValidateDataResourceConfig)
 }
 
 func (s *frontServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
 	if resp, ok := s.readResetToken(ctx, req); ok {
 		return resp, nil
 	}
-	return releasing(ctx, req, s.ProviderServerWithActions.ReadDataSource)
+	return releasing(ctx, req, s.frameworkServer.ReadDataSource)
 }
 
 func (s *frontServer) ValidateEphemeralResourceConfig(ctx context.Context, req *tfprotov6.ValidateEphemeralResourceConfigRequest) (*tfprotov6.ValidateEphemeralResourceConfigResponse, error) {
-	return releasing(ctx, req, s.ProviderServerWithActions.ValidateEphemeralResourceConfig)
+	return releasing(ctx, req, s.frameworkServer.ValidateEphemeralResourceConfig)
 }
 
 func (s *frontServer) OpenEphemeralResource(ctx context.Context, req *tfprotov6.OpenEphemeralResourceRequest) (*tfprotov6.OpenEphemeralResourceResponse, error) {
-	return releasing(ctx, req, s.ProviderServerWithActions.OpenEphemeralResource)
+	return releasing(ctx, req, s.frameworkServer.OpenEphemeralResource)
 }
 
 func (s *frontServer) ValidateActionConfig(ctx context.Context, req *tfprotov6.ValidateActionConfigRequest) (*tfprotov6.ValidateActionConfigResponse, error) {
-	return releasing(ctx, req, s.ProviderServerWithActions.ValidateActionConfig)
+	return releasing(ctx, req, s.frameworkServer.ValidateActionConfig)
 }
 
 func (s *frontServer) PlanAction(ctx context.Context, req *tfprotov6.PlanActionRequest) (*tfprotov6.PlanActionResponse, error) {
-	return releasing(ctx, req, s.ProviderServerWithActions.PlanAction)
+	return releasing(ctx, req, s.frameworkServer.PlanAction)
 }
 
-// InvokeAction is not wrapped: its events are produced after it returns,
-// with its context.
+func (s *frontServer) RenewEphemeralResource(ctx context.Context, req *tfprotov6.RenewEphemeralResourceRequest) (*tfprotov6.RenewEphemeralResourceResponse, error) {
+	return releasing(ctx, req, s.frameworkServer.RenewEphemeralResource)
+}
+
+func (s *frontServer) CloseEphemeralResource(ctx context.Context, req *tfprotov6.CloseEphemeralResourceRequest) (*tfprotov6.CloseEphemeralResourceResponse, error) {
+	return releasing(ctx, req, s.frameworkServer.CloseEphemeralResource)
+}
+
+func (s *frontServer) MoveResourceState(ctx context.Context, req *tfprotov6.MoveResourceStateRequest) (*tfprotov6.MoveResourceStateResponse, error) {
+	return releasing(ctx, req, s.frameworkServer.MoveResourceState)
+}
+
+func (s *frontServer) UpgradeResourceIdentity(ctx context.Context, req *tfprotov6.UpgradeResourceIdentityRequest) (*tfprotov6.UpgradeResourceIdentityResponse, error) {
+	return releasing(ctx, req, s.frameworkServer.UpgradeResourceIdentity)
+}
+
+func (s *frontServer) CallFunction(ctx context.Context, req *tfprotov6.CallFunctionRequest) (*tfprotov6.CallFunctionResponse, error) {
+	return releasing(ctx, req, s.frameworkServer.CallFunction)
+}
 
 // releasing calls f with a context that forgets ctx once f has returned
 // (see frontServer). Only calls that finish their work before returning may
@@ -135,7 +162,8 @@ var finishedContext = func() context.Context {
 // releasableContext delegates to the request's context until it is
 // released. A context derived from it while the call runs is cancelled with
 // the request, since Done and the cancellation lookup in Value reach the
-// request's own context.
+// request's own context. Once released it is done (Err is Canceled), has no
+// deadline and no values, so a late log line through it logs nothing.
 type releasableContext struct {
 	inner atomic.Pointer[context.Context]
 }

@@ -29,11 +29,13 @@ import (
 // fastpath_test.go compares every fast path with the framework over random
 // inputs.
 
+// The type names as the Metadata methods build them, for routing calls (a
+// mismatch only makes a fast path decline, which fastpath_test.go notices).
 const (
-	resetTokenTypeName    = "clevermaps_reset_token"
-	passwordResetRequest  = "clevermaps_password_reset_request"
-	passwordResetRequests = "clevermaps_password_reset_requests"
-	tokenAttr             = "token"
+	resetTokenTypeName = "clevermaps_reset_token"
+	requestTypeName    = "clevermaps_password_reset_request"
+	batchTypeName      = "clevermaps_password_reset_requests"
+	tokenAttr          = "token"
 )
 
 // validateResetToken validates a clevermaps_reset_token data source's
@@ -55,9 +57,7 @@ func (s *frontServer) validateResetToken(ctx context.Context, req *tfprotov6.Val
 	}
 	vresp := &validator.StringResponse{}
 	tokenValidator{}.ValidateString(ctx, validator.StringRequest{Path: path.Root(tokenAttr), ConfigValue: token}, vresp)
-	if len(vresp.Diagnostics) > 0 {
-		resp.Diagnostics = protoDiagnostics(vresp.Diagnostics)
-	}
+	resp.Diagnostics = protoDiagnostics(vresp.Diagnostics)
 	return resp, true
 }
 
@@ -73,25 +73,20 @@ func (s *frontServer) readResetToken(ctx context.Context, req *tfprotov6.ReadDat
 		return nil, false
 	}
 	var diags diag.Diagnostics
-	v, ok := verifyResetToken(ctx, c, token.ValueString(), path.Root(tokenAttr), &diags)
-	resp := &tfprotov6.ReadDataSourceResponse{Diagnostics: protoDiagnostics(diags)}
-	if !ok {
-		// As the framework does: on failure the state is the configuration.
-		resp.State = req.Config
-		return resp, true
+	// As the framework does: on failure the state is the configuration.
+	resp := &tfprotov6.ReadDataSourceResponse{State: req.Config}
+	if v, ok := verifyResetToken(ctx, c, token.ValueString(), path.Root(tokenAttr), &diags); ok {
+		state, err := tfprotov6.NewDynamicValue(resetTokenType, v)
+		if err == nil {
+			resp.State = &state
+		} else {
+			// A bug, reported rather than handed to the framework, which
+			// would send the request again.
+			diags.AddAttributeError(path.Root(tokenAttr), "Building the reset token's state failed",
+				"This is a bug in the provider; please report it: "+err.Error())
+		}
 	}
-	state, err := tfprotov6.NewDynamicValue(resetTokenType, v)
-	if err != nil {
-		// A bug, reported rather than handed to the framework, which would
-		// send the request again.
-		resp.State = req.Config
-		resp.Diagnostics = append(resp.Diagnostics, &tfprotov6.Diagnostic{
-			Severity: tfprotov6.DiagnosticSeverityError, Summary: "Building the reset token's state failed",
-			Detail: "This is a bug in the provider; please report it: " + err.Error(), Attribute: tftypes.NewAttributePath().WithAttributeName(tokenAttr),
-		})
-		return resp, true
-	}
-	resp.State = &state
+	resp.Diagnostics = protoDiagnostics(diags)
 	return resp, true
 }
 
@@ -134,7 +129,7 @@ func tokenFromConfig(config *tfprotov6.DynamicValue) (types.String, bool) {
 // or deferred: the client is stored only on success), since the framework
 // then answers differently.
 func (s *frontServer) readUnchanged(req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, bool) {
-	if s.noFastPaths || (req.TypeName != passwordResetRequest && req.TypeName != passwordResetRequests) ||
+	if s.noFastPaths || (req.TypeName != requestTypeName && req.TypeName != batchTypeName) ||
 		req.CurrentState == nil || len(req.Private) > 0 || req.CurrentIdentity != nil || s.provider.client.Load() == nil {
 		return nil, false
 	}
@@ -239,7 +234,7 @@ func anySlice[T any](s []T) []any {
 // plan modifiers keep every value (nothing is unknown and nothing differs)
 // and ModifyPlan returns before setting anything.
 func (s *frontServer) planUnchangedBatch(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, bool) {
-	if s.noFastPaths || req.TypeName != passwordResetRequests || req.PriorState == nil || req.ProposedNewState == nil ||
+	if s.noFastPaths || req.TypeName != batchTypeName || req.PriorState == nil || req.ProposedNewState == nil ||
 		req.Config == nil || len(req.PriorPrivate) > 0 || req.PriorIdentity != nil {
 		return nil, false
 	}

@@ -1064,7 +1064,7 @@ func batchSchemaOf(t *testing.T, ps *protocolServer) *tfCore {
 	if err != nil || hasErrors(schemas.Diagnostics) {
 		t.Fatalf("GetProviderSchema: %v %v", err, diagText(schemas.Diagnostics))
 	}
-	rs := schemas.ResourceSchemas[passwordResetRequests]
+	rs := schemas.ResourceSchemas[batchTypeName]
 	core := &tfCore{t: t, typ: objectType(rs), computed: map[string]bool{}}
 	for _, a := range rs.Block.Attributes {
 		core.computed[a.Name] = a.Computed
@@ -1114,13 +1114,13 @@ func TestFastPaths_refresh(t *testing.T) {
 	for i := range run.count {
 		r := run.rand(i)
 		g := batchGen{typ: core.typ, now: timeNow()}
-		typeName := pick(r, passwordResetRequests, passwordResetRequest)
+		typeName := pick(r, batchTypeName, requestTypeName)
 		typ := fast.resourceTypes[typeName]
 		var state tftypes.Value
 		switch {
 		case r.IntN(100) < 2:
 			state = tftypes.NewValue(typ, nil)
-		case typeName == passwordResetRequests:
+		case typeName == batchTypeName:
 			s, res := g.prior(r)
 			state = g.value(s, &res)
 		default:
@@ -1186,7 +1186,7 @@ func TestFastPaths_batchPlan(t *testing.T) {
 		priorDV, proposedDV, configDV := core.dynamic(prior), core.dynamic(proposed), core.dynamic(config)
 		req := func() *tfprotov6.PlanResourceChangeRequest {
 			return &tfprotov6.PlanResourceChangeRequest{
-				TypeName: passwordResetRequests, PriorState: priorDV, ProposedNewState: proposedDV, Config: configDV,
+				TypeName: batchTypeName, PriorState: priorDV, ProposedNewState: proposedDV, Config: configDV,
 				PriorPrivate: slices.Clone(private), ClientCapabilities: capabilities,
 			}
 		}

@@ -98,12 +98,7 @@ func benchmarkBatchResource(b *testing.B, n int) {
 	if _, ok := ps.front.planUnchangedBatch(ctx, noChange); !ok {
 		b.Fatal("the unchanged plan is not answered on the fast path, so plan-no-change would not measure it")
 	}
-	for _, viaFramework := range []bool{false, true} {
-		ps.front.noFastPaths = viaFramework
-		prefix := ""
-		if viaFramework {
-			prefix = "framework/"
-		}
+	ps.withAndWithoutFastPaths(func(prefix string) {
 		b.Run(prefix+"refresh", func(b *testing.B) {
 			for b.Loop() {
 				resp, err := ps.ReadResource(ctx, &tfprotov6.ReadResourceRequest{TypeName: typeName, CurrentState: state})
@@ -116,6 +111,5 @@ func benchmarkBatchResource(b *testing.B, n int) {
 				check(b, "plan (no change)", resp.Diagnostics, err)
 			}
 		})
-	}
-	ps.front.noFastPaths = false
+	})
 }

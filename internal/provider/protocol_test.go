@@ -231,3 +231,14 @@ func (ps *protocolServer) readDataSource(t testing.TB, typeName string, attrs ma
 	}
 	return resp
 }
+
+// withAndWithoutFastPaths runs f on the server's fast paths (prefix "") and
+// then through the framework alone (prefix "framework/", as the provider
+// was before the fast paths), so that a benchmark times both in one run.
+func (ps *protocolServer) withAndWithoutFastPaths(f func(prefix string)) {
+	for _, prefix := range []string{"", "framework/"} {
+		ps.front.noFastPaths = prefix != ""
+		f(prefix)
+	}
+	ps.front.noFastPaths = false
+}

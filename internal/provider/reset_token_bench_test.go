@@ -63,12 +63,7 @@ func BenchmarkResetTokenRead(b *testing.B) {
 	// The provider's server answers both calls on its fast paths
 	// (fastpath.go); the framework/ variants send them through the
 	// framework, as before the fast paths, for comparison in one run.
-	for _, viaFramework := range []bool{false, true} {
-		ps.front.noFastPaths = viaFramework
-		prefix := ""
-		if viaFramework {
-			prefix = "framework/"
-		}
+	ps.withAndWithoutFastPaths(func(prefix string) {
 		b.Run(prefix+"validate", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -83,5 +78,5 @@ func BenchmarkResetTokenRead(b *testing.B) {
 				check(b, "read", resp.Diagnostics, err)
 			}
 		})
-	}
+	})
 }

@@ -122,8 +122,6 @@ func TestScenarios(t *testing.T) {
 	}
 }
 
-const batchTypeName = "clevermaps_password_reset_requests"
-
 var (
 	flagScenarioCount    = flag.Int("scenario.count", -1, "random scenarios TestScenarios runs (default 500, or SCENARIO_COUNT)")
 	flagScenarioSeed     = flag.Uint64("scenario.seed", 0, "seed of the first random scenario; scenario i uses seed+i (default from the clock, or SCENARIO_SEED)")

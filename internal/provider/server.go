@@ -176,8 +176,11 @@ func (c *releasableContext) Err() error                  { return c.ctx().Err() 
 func (c *releasableContext) Value(key any) any           { return c.ctx().Value(key) }
 
 // protoDiagnostics converts diagnostics made by the provider's own code for
-// the fast paths, as the framework's server would.
+// the fast paths, as the framework's server would; none is nil.
 func protoDiagnostics(diags diag.Diagnostics) []*tfprotov6.Diagnostic {
+	if len(diags) == 0 {
+		return nil
+	}
 	out := make([]*tfprotov6.Diagnostic, 0, len(diags))
 	for _, d := range diags {
 		pd := &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityInvalid, Summary: d.Summary(), Detail: d.Detail()}

@@ -91,25 +91,17 @@ func benchmarkBatchResource(b *testing.B, n int) {
 			applyCreate(b, planned)
 		}
 	})
-	// Refresh and the unchanged plan are answered on the server's fast
-	// paths (fastpath.go); the framework/ variants send them through the
-	// framework, as before the fast paths, for comparison in one run.
 	noChange := &tfprotov6.PlanResourceChangeRequest{TypeName: typeName, PriorState: state, ProposedNewState: state, Config: config}
-	if _, ok := ps.front.planUnchangedBatch(ctx, noChange); !ok {
-		b.Fatal("the unchanged plan is not answered on the fast path, so plan-no-change would not measure it")
-	}
-	ps.withAndWithoutFastPaths(func(prefix string) {
-		b.Run(prefix+"refresh", func(b *testing.B) {
-			for b.Loop() {
-				resp, err := ps.ReadResource(ctx, &tfprotov6.ReadResourceRequest{TypeName: typeName, CurrentState: state})
-				check(b, "refresh", resp.Diagnostics, err)
-			}
-		})
-		b.Run(prefix+"plan-no-change", func(b *testing.B) {
-			for b.Loop() {
-				resp, err := ps.PlanResourceChange(ctx, noChange)
-				check(b, "plan (no change)", resp.Diagnostics, err)
-			}
-		})
+	b.Run("refresh", func(b *testing.B) {
+		for b.Loop() {
+			resp, err := ps.ReadResource(ctx, &tfprotov6.ReadResourceRequest{TypeName: typeName, CurrentState: state})
+			check(b, "refresh", resp.Diagnostics, err)
+		}
+	})
+	b.Run("plan-no-change", func(b *testing.B) {
+		for b.Loop() {
+			resp, err := ps.PlanResourceChange(ctx, noChange)
+			check(b, "plan (no change)", resp.Diagnostics, err)
+		}
 	})
 }

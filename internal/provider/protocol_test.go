@@ -21,9 +21,6 @@ type protocolServer struct {
 	actionTypes                         map[string]tftypes.Object
 	resourceTypes                       map[string]tftypes.Object
 	dataSourceTypes                     map[string]tftypes.Object
-	// front is the provider's front layer, for the tests that compare its
-	// fast paths with the framework (fastpath_test.go).
-	front *frontServer
 }
 
 // newProtocolServer starts the provider in-process and configures it with
@@ -51,10 +48,8 @@ func newProtocolServer(t testing.TB, providerAttrs map[string]tftypes.Value) *pr
 	if !ok {
 		t.Fatalf("%T does not serve actions", server)
 	}
-	front, _ := server.(*frontServer)
 	ps := &protocolServer{
 		ProviderServerWithActions: withActions,
-		front:                     front,
 		providerType:              providerType,
 		actionTypes:               map[string]tftypes.Object{},
 		resourceTypes:             map[string]tftypes.Object{},
@@ -230,15 +225,4 @@ func (ps *protocolServer) readDataSource(t testing.TB, typeName string, attrs ma
 		t.Fatal(err)
 	}
 	return resp
-}
-
-// withAndWithoutFastPaths runs f on the server's fast paths (prefix "") and
-// then through the framework alone (prefix "framework/", as the provider
-// was before the fast paths), so that a benchmark times both in one run.
-func (ps *protocolServer) withAndWithoutFastPaths(f func(prefix string)) {
-	for _, prefix := range []string{"", "framework/"} {
-		ps.front.noFastPaths = prefix != ""
-		f(prefix)
-	}
-	ps.front.noFastPaths = false
 }

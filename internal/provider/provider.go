@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
@@ -47,9 +46,6 @@ var (
 // pool and one rate limit.
 type clevermapsProvider struct {
 	version string
-	// client is the configured API client, for frontServer's fast paths,
-	// which do not go through the framework's provider data.
-	client atomic.Pointer[client.Client]
 }
 
 // New returns a function that creates the provider, as providerserver wants.
@@ -168,10 +164,6 @@ func (p *clevermapsProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 }
 
 func (p *clevermapsProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
-	// The fast paths (fastpath.go) take the client as the sign that the
-	// provider is configured: it is stored only at the end of a successful
-	// Configure, never for one that fails or defers.
-	p.client.Store(nil)
 	var cfg providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() {
@@ -240,7 +232,6 @@ func (p *clevermapsProvider) Configure(ctx context.Context, req provider.Configu
 		resp.Diagnostics.AddError("Invalid CleverMaps provider configuration", err.Error())
 		return
 	}
-	p.client.Store(c)
 	resp.ResourceData = c
 	resp.DataSourceData = c
 	resp.EphemeralResourceData = c

@@ -60,23 +60,18 @@ func BenchmarkResetTokenRead(b *testing.B) {
 			b.Fatalf("%s: %v %s", what, err, diagText(diags))
 		}
 	}
-	// The provider's server answers both calls on its fast paths
-	// (fastpath.go); the framework/ variants send them through the
-	// framework, as before the fast paths, for comparison in one run.
-	ps.withAndWithoutFastPaths(func(prefix string) {
-		b.Run(prefix+"validate", func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				resp, err := ps.ValidateDataResourceConfig(ctx, &tfprotov6.ValidateDataResourceConfigRequest{TypeName: typeName, Config: config})
-				check(b, "validate", resp.Diagnostics, err)
-			}
-		})
-		b.Run(prefix+"read", func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				resp, err := ps.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{TypeName: typeName, Config: config})
-				check(b, "read", resp.Diagnostics, err)
-			}
-		})
+	b.Run("validate", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			resp, err := ps.ValidateDataResourceConfig(ctx, &tfprotov6.ValidateDataResourceConfigRequest{TypeName: typeName, Config: config})
+			check(b, "validate", resp.Diagnostics, err)
+		}
+	})
+	b.Run("read", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			resp, err := ps.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{TypeName: typeName, Config: config})
+			check(b, "read", resp.Diagnostics, err)
+		}
 	})
 }

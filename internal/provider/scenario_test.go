@@ -59,6 +59,9 @@ import (
 //
 // The fixed scenarios of fixedScenarios (the cases 1, 2 and 4 among
 // them) run on every run beside the random ones.
+// batchTypeName is the resource the scenarios drive.
+const batchTypeName = "clevermaps_password_reset_requests"
+
 func TestScenarios(t *testing.T) {
 	opts := scenarioOptions(t)
 	// Straight to stderr as well: a panic in a provider goroutine ends the

@@ -582,12 +582,10 @@ func progressLine(c benchCase, r int, s sample) string {
 // read over the plugin protocol, in-process), whose CPU per read explains
 // the token row's provider CPU; and the refresh and unchanged plan of a
 // 10,000-address batch, the provider's share of that row's no-change plan.
-// Both provider benchmarks also time the same calls through the framework
-// alone (framework/...), as they were before the server's fast paths.
 var goBenchmarks = [][]string{
 	{"test", "-bench", ".", "-benchmem", "-run", "^$", "-count", "1", "./internal/client/"},
 	{"test", "-bench", "^BenchmarkResetTokenRead$", "-benchmem", "-run", "^$", "-count", "1", "./internal/provider/"},
-	{"test", "-bench", "^BenchmarkBatchResource$/^N=10000$/^(refresh|plan-no-change|framework)$", "-benchtime", "5x", "-benchmem", "-run", "^$", "-count", "1", "./internal/provider/"},
+	{"test", "-bench", "^BenchmarkBatchResource$/^N=10000$/^(refresh|plan-no-change)$", "-benchtime", "5x", "-benchmem", "-run", "^$", "-count", "1", "./internal/provider/"},
 }
 
 // runGoBenchmarks runs goBenchmarks and returns their output.

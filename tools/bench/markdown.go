@@ -72,10 +72,8 @@ func (rep *report) markdown() string {
 		"`go test -bench '^BenchmarkResetTokenRead$' -benchmem -run '^$' ./internal/provider/` times the provider's side of one " +
 		"`data \"clevermaps_reset_token\"` over the plugin protocol, in-process: validating its configuration, and reading it " +
 		"(decoding, the framework, the client, building the state). " +
-		"`go test -bench '^BenchmarkBatchResource$/^N=10000$/^(refresh|plan-no-change|framework)$' -benchtime 5x -benchmem -run '^$' ./internal/provider/` " +
-		"times the provider's side of a refresh and of an unchanged plan of one `clevermaps_password_reset_requests` with 10,000 addresses. " +
-		"Both provider benchmarks answer on the provider server's fast paths (`internal/provider/fastpath.go`); their `framework/` variants " +
-		"send the same calls through terraform-plugin-framework alone, as the provider did before the fast paths.\n\n")
+		"`go test -bench '^BenchmarkBatchResource$/^N=10000$/^(refresh|plan-no-change)$' -benchtime 5x -benchmem -run '^$' ./internal/provider/` " +
+		"times the provider's side of a refresh and of an unchanged plan of one `clevermaps_password_reset_requests` with 10,000 addresses.\n\n")
 	if rep.GoBench == "" {
 		b.WriteString("Not run (`-go-bench=false`).\n\n")
 	} else {

@@ -17,8 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
 )
 
 var (
@@ -64,7 +62,7 @@ func timeoutsAttribute(ctx context.Context, description string, opts timeouts.Op
 // sent to this address at this time": every argument forces a new request,
 // Read keeps what is in state, and Delete only forgets.
 type passwordResetRequestResource struct {
-	client *client.Client
+	*configured
 }
 
 func newPasswordResetRequestResource() resource.Resource {
@@ -142,7 +140,7 @@ func (r *passwordResetRequestResource) Schema(ctx context.Context, _ resource.Sc
 }
 
 func (r *passwordResetRequestResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	r.configured = configuredFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *passwordResetRequestResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -166,7 +164,7 @@ func (r *passwordResetRequestResource) Create(ctx context.Context, req resource.
 	}
 
 	plan.ID = types.StringValue(randomID())
-	plan.RequestedAt = types.StringValue(timeNow().UTC().Format(time.RFC3339))
+	plan.RequestedAt = types.StringValue(r.now().UTC().Format(time.RFC3339))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -197,7 +195,7 @@ func (r *passwordResetRequestResource) ModifyPlan(ctx context.Context, req resou
 	if err != nil {
 		return // Not written by this provider; nothing to measure from.
 	}
-	if timeNow().Before(sentAt.Add(after)) {
+	if r.now().Before(sentAt.Add(after)) {
 		return
 	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("requested_at"), types.StringUnknown())...)
@@ -223,7 +221,7 @@ func triggersReplace(ctx context.Context, req planmodifier.MapRequest, resp *map
 // mail was sent (RFC 3339), from which resend_after counts; without it, the
 // time of the import is recorded.
 func (r *passwordResetRequestResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	email, sentAt, problem := parseRequestImportID(req.ID, timeNow())
+	email, sentAt, problem := parseRequestImportID(req.ID, r.now())
 	if problem != "" {
 		resp.Diagnostics.AddError("Invalid import ID",
 			fmt.Sprintf("The import ID %q is not usable: %s. Give the address of the account that was mailed, such as "+

@@ -325,12 +325,12 @@ resource "clevermaps_password_reset_request" "test" {
 // resend_after afterwards (recorded in place, nothing sent).
 func TestAccPasswordResetRequest_resendAfter(t *testing.T) {
 	api := newTestAPI(t)
-	t.Cleanup(func() { clockOffset.Store(0) })
+	clock := &testClock{}
 	const addr = "clevermaps_password_reset_request.test"
 	var firstSent string
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: providerFactoriesWithClock(clock),
 		Steps: []resource.TestStep{
 			{
 				Config: resendAfterConfig(api, "1h"),
@@ -353,7 +353,7 @@ func TestAccPasswordResetRequest_resendAfter(t *testing.T) {
 				// An hour and a minute later (the provider's clock moved
 				// on) the mail has lapsed; the new one recorded by this
 				// apply has not.
-				PreConfig: func() { clockOffset.Store(int64(61 * time.Minute)) },
+				PreConfig: func() { clock.advance(61 * time.Minute) },
 				Config:    resendAfterConfig(api, "1h"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{

@@ -2,12 +2,10 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -27,7 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/batch"
 )
 
 var (
@@ -50,7 +48,7 @@ const (
 // which is what makes "send only to the new ones" and "after a partial
 // failure, send only to the failed ones" possible.
 type passwordResetRequestsResource struct {
-	client *client.Client
+	*configured
 }
 
 func newPasswordResetRequestsResource() resource.Resource {
@@ -72,39 +70,11 @@ type passwordResetRequestsModel struct {
 	Timeouts             timeouts.Value `tfsdk:"timeouts"`
 }
 
-// Why an address is to be mailed: the values of to_mail.
-const (
-	toMailNew    = "new"
-	toMailRetry  = "retry"
-	toMailResend = "resend"
-)
-
-// Why an address was left unmailed: the values of unmailed[*].reason.
-const (
-	reasonNotSent        = "not_sent"
-	reasonRejected       = "rejected"
-	reasonOutcomeUnknown = "outcome_unknown"
-)
-
 // unmailedType is the element type of `unmailed`.
 var unmailedType = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"reason": types.StringType,
 	"detail": types.StringType,
 }}
-
-type unmailedEntry struct {
-	Reason string `tfsdk:"reason"`
-	Detail string `tfsdk:"detail"`
-}
-
-// The default create and update timeout grows with the number of addresses
-// to mail, so that a large wave against a rate-limited API is not cut off by
-// a fixed bound: a base plus a share per address. Variables so that a test
-// can check the rule at a scale that fits CI.
-var (
-	batchTimeoutBase       = 5 * time.Minute
-	batchTimeoutPerAddress = 250 * time.Millisecond
-)
 
 // batchTimeoutsAttribute is the `timeouts` block, with its defaults said.
 func batchTimeoutsAttribute(ctx context.Context) schema.Attribute {
@@ -115,18 +85,6 @@ func batchTimeoutsAttribute(ctx context.Context) schema.Attribute {
 			"addresses: about 47 minutes). Addresses not mailed by then are recorded in `unmailed` as `not_sent`.",
 		UpdateDescription: "The same limit for an apply that changes the resource, with the same default.",
 	})
-}
-
-func defaultBatchTimeout(addresses int) time.Duration {
-	return batchTimeoutBase + time.Duration(addresses)*batchTimeoutPerAddress
-}
-
-// clockOffset shifts timeNow, so that tests can let resend_after lapse.
-var clockOffset atomic.Int64
-
-// timeNow is the clock of sent times and resend_after.
-func timeNow() time.Time {
-	return time.Now().Add(time.Duration(clockOffset.Load()))
 }
 
 func (r *passwordResetRequestsResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -262,90 +220,7 @@ const (
 )
 
 func (r *passwordResetRequestsResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-// batchState is the part of the resource's state that decides what to mail.
-type batchState struct {
-	sent     map[string]string        // by address as spelled in state
-	unmailed map[string]unmailedEntry // by address as spelled in state
-}
-
-// mailPlan is what one apply mails, computed in the same way at plan and at
-// apply time.
-type mailPlan struct {
-	emails   []string          // distinct, in first order and spelling
-	toMail   []string          // in the order of emails
-	why      map[string]string // toMail address -> new, retry or resend
-	adopted  []string          // already_mailed addresses to record as sent
-	kept     map[string]string // sent entries that stay, by spelling in emails
-	unmailed map[string]unmailedEntry
-}
-
-// planMail decides what to mail for distinct emails given the prior state
-// (empty on create or replacement).
-func planMail(emails, alreadyMailed []string, prior batchState, resendAfter time.Duration, retryUnknown bool, now time.Time) mailPlan {
-	sentAt := make(map[string]string, len(prior.sent))
-	for e, at := range prior.sent {
-		sentAt[emailKey(e)] = at
-	}
-	left := make(map[string]unmailedEntry, len(prior.unmailed))
-	for e, u := range prior.unmailed {
-		left[emailKey(e)] = u
-	}
-	adopt := make(map[string]struct{}, len(alreadyMailed))
-	for _, e := range alreadyMailed {
-		adopt[emailKey(e)] = struct{}{}
-	}
-	p := mailPlan{emails: emails, kept: make(map[string]string, len(emails)), unmailed: map[string]unmailedEntry{}, why: map[string]string{}}
-	for _, e := range emails {
-		k := emailKey(e)
-		if at, ok := sentAt[k]; ok {
-			if resendAfter > 0 && due(at, resendAfter, now) {
-				p.toMail = append(p.toMail, e)
-				p.why[e] = toMailResend
-			} else {
-				p.kept[e] = at
-			}
-			continue
-		}
-		if _, ok := adopt[k]; ok {
-			// Listed as mailed elsewhere: also how a person settles an
-			// unknown outcome they checked.
-			p.adopted = append(p.adopted, e)
-			continue
-		}
-		if u, ok := left[k]; ok {
-			if u.Reason == reasonOutcomeUnknown && !retryUnknown {
-				p.unmailed[e] = u
-				continue
-			}
-			p.toMail = append(p.toMail, e)
-			p.why[e] = toMailRetry
-			continue
-		}
-		p.toMail = append(p.toMail, e)
-		p.why[e] = toMailNew
-	}
-	return p
-}
-
-// recipients returns the to_mail addresses mailed for why, in order.
-func (p mailPlan) recipients(why string) []string {
-	var out []string
-	for _, e := range p.toMail {
-		if p.why[e] == why {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// due reports whether a mail sent at (RFC 3339) is resendAfter old. A time
-// that does not parse is treated as due: it cannot be shown to be recent.
-func due(at string, resendAfter time.Duration, now time.Time) bool {
-	t, err := time.Parse(time.RFC3339, at)
-	return err != nil || !now.Before(t.Add(resendAfter))
+	r.configured = configuredFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan fills in `to_mail`, `sent` and `unmailed`, enforces the
@@ -367,7 +242,7 @@ func (r *passwordResetRequestsResource) ModifyPlan(ctx context.Context, req reso
 		return
 	}
 
-	prior := batchState{}
+	prior := batch.State{}
 	replacing := req.State.Raw.IsNull()
 	if !replacing {
 		var state passwordResetRequestsModel
@@ -380,23 +255,23 @@ func (r *passwordResetRequestsResource) ModifyPlan(ctx context.Context, req reso
 			prior = readBatchState(ctx, state, &resp.Diagnostics)
 		}
 	}
-	mp, ok := planFromModel(ctx, plan, prior, timeNow(), &resp.Diagnostics)
+	mp, ok := planFromModel(ctx, plan, prior, r.now(), &resp.Diagnostics)
 	if !ok {
 		return
 	}
-	if !replacing && len(mp.toMail) == 0 && req.Plan.Raw.Equal(req.State.Raw) {
+	if !replacing && len(mp.ToMail) == 0 && req.Plan.Raw.Equal(req.State.Raw) {
 		return // Nothing changes, and a plan with no change stays empty.
 	}
-	checkGuard(&resp.Diagnostics, plan.MaxNewEmails.ValueInt64(), len(mp.toMail))
+	checkGuard(&resp.Diagnostics, plan.MaxNewEmails.ValueInt64(), len(mp.ToMail))
 	explainResends(&resp.Diagnostics, mp, plan.ResendAfter.ValueString())
 
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("to_mail"), toMailValue(mp))...)
-	if len(mp.toMail) > 0 || len(mp.adopted) > 0 {
+	if len(mp.ToMail) > 0 || len(mp.Adopted) > 0 {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("sent"), types.MapUnknown(types.StringType))...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("unmailed"), types.MapUnknown(unmailedType))...)
 		return
 	}
-	sent, unmailed := resultMaps(ctx, mp.kept, mp.unmailed, &resp.Diagnostics)
+	sent, unmailed := resultMaps(ctx, mp.Kept, mp.Unmailed, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("sent"), sent)...)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("unmailed"), unmailed)...)
 }
@@ -413,49 +288,49 @@ func setUnknownResults(ctx context.Context, plan interface {
 	diags.Append(plan.SetAttribute(ctx, path.Root("unmailed"), types.MapUnknown(unmailedType))...)
 }
 
-// planFromModel runs planMail on a configuration whose values are known.
-func planFromModel(ctx context.Context, m passwordResetRequestsModel, prior batchState, now time.Time, diags *diag.Diagnostics) (mailPlan, bool) {
-	emails := distinctEmails(ctx, m.Emails, diags)
-	var adopted []string
+// planFromModel runs batch.PlanMail on a configuration whose values are
+// known.
+func planFromModel(ctx context.Context, m passwordResetRequestsModel, prior batch.State, now time.Time, diags *diag.Diagnostics) (batch.Plan, bool) {
+	in := batch.Input{RetryUnknown: m.RetryUnknownOutcomes.ValueBool()}
+	diags.Append(m.Emails.ElementsAs(ctx, &in.Emails, false)...)
 	if !m.AlreadyMailed.IsNull() {
-		diags.Append(m.AlreadyMailed.ElementsAs(ctx, &adopted, false)...)
+		diags.Append(m.AlreadyMailed.ElementsAs(ctx, &in.AlreadyMailed, false)...)
 	}
-	var resendAfter time.Duration
 	if !m.ResendAfter.IsNull() {
 		d, problem := parsePositiveDuration(m.ResendAfter.ValueString())
 		if problem != "" {
 			diags.AddAttributeError(path.Root("resend_after"), "Invalid duration", "resend_after "+problem+".")
-			return mailPlan{}, false
+			return batch.Plan{}, false
 		}
-		resendAfter = d
+		in.ResendAfter = d
 	}
 	if diags.HasError() {
-		return mailPlan{}, false
+		return batch.Plan{}, false
 	}
-	return planMail(emails, adopted, prior, resendAfter, m.RetryUnknownOutcomes.ValueBool(), now), true
+	return batch.PlanMail(in, prior, now), true
 }
 
-func readBatchState(ctx context.Context, m passwordResetRequestsModel, diags *diag.Diagnostics) batchState {
-	st := batchState{sent: map[string]string{}, unmailed: map[string]unmailedEntry{}}
+func readBatchState(ctx context.Context, m passwordResetRequestsModel, diags *diag.Diagnostics) batch.State {
+	st := batch.State{Sent: map[string]string{}, Unmailed: map[string]batch.Unmailed{}}
 	if !m.Sent.IsNull() && !m.Sent.IsUnknown() {
-		diags.Append(m.Sent.ElementsAs(ctx, &st.sent, false)...)
+		diags.Append(m.Sent.ElementsAs(ctx, &st.Sent, false)...)
 	}
 	if !m.Unmailed.IsNull() && !m.Unmailed.IsUnknown() {
-		diags.Append(m.Unmailed.ElementsAs(ctx, &st.unmailed, false)...)
+		diags.Append(m.Unmailed.ElementsAs(ctx, &st.Unmailed, false)...)
 	}
 	return st
 }
 
 // toMailValue is the `to_mail` map of mp.
-func toMailValue(mp mailPlan) types.Map {
-	elems := make(map[string]attr.Value, len(mp.toMail))
-	for _, e := range mp.toMail {
-		elems[e] = types.StringValue(mp.why[e])
+func toMailValue(mp batch.Plan) types.Map {
+	elems := make(map[string]attr.Value, len(mp.ToMail))
+	for _, e := range mp.ToMail {
+		elems[e] = types.StringValue(mp.Why[e])
 	}
 	return types.MapValueMust(types.StringType, elems)
 }
 
-func resultMaps(ctx context.Context, sent map[string]string, unmailed map[string]unmailedEntry, diags *diag.Diagnostics) (types.Map, types.Map) {
+func resultMaps(ctx context.Context, sent map[string]string, unmailed map[string]batch.Unmailed, diags *diag.Diagnostics) (types.Map, types.Map) {
 	s, d := types.MapValueFrom(ctx, types.StringType, sent)
 	diags.Append(d...)
 	u, d := types.MapValueFrom(ctx, unmailedType, unmailed)
@@ -477,8 +352,8 @@ func checkGuard(diags *diag.Diagnostics, limit int64, n int) {
 
 // explainResends says in the plan why addresses that were dealt with before
 // are in to_mail.
-func explainResends(diags *diag.Diagnostics, mp mailPlan, resendAfter string) {
-	resends, retries := mp.recipients(toMailResend), mp.recipients(toMailRetry)
+func explainResends(diags *diag.Diagnostics, mp batch.Plan, resendAfter string) {
+	resends, retries := mp.Recipients(batch.WhyResend), mp.Recipients(batch.WhyRetry)
 	if len(resends) > 0 {
 		diags.AddAttributeWarning(path.Root("to_mail"), "Addresses will be mailed again",
 			fmt.Sprintf("%d address(es) were last mailed %s or longer ago (resend_after) and will be mailed again: %s.",
@@ -505,7 +380,7 @@ func (r *passwordResetRequestsResource) Create(ctx context.Context, req resource
 		return
 	}
 	plan.ID = types.StringValue(randomID())
-	if r.apply(ctx, &plan, batchState{}, false, &resp.Diagnostics) {
+	if r.apply(ctx, &plan, batch.State{}, false, &resp.Diagnostics) {
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
 }
@@ -542,8 +417,8 @@ func (r *passwordResetRequestsResource) Update(ctx context.Context, req resource
 // description), with one exception: a create that mailed nobody and knows
 // that nobody got a mail is an error and saves nothing, since the next
 // apply then simply starts again.
-func (r *passwordResetRequestsResource) apply(ctx context.Context, m *passwordResetRequestsModel, prior batchState, isUpdate bool, diags *diag.Diagnostics) bool {
-	mp, ok := planFromModel(ctx, *m, prior, timeNow(), diags)
+func (r *passwordResetRequestsResource) apply(ctx context.Context, m *passwordResetRequestsModel, prior batch.State, isUpdate bool, diags *diag.Diagnostics) bool {
+	mp, ok := planFromModel(ctx, *m, prior, r.now(), diags)
 	if !ok {
 		return false
 	}
@@ -552,9 +427,9 @@ func (r *passwordResetRequestsResource) apply(ctx context.Context, m *passwordRe
 		// made another address due.
 		planned := map[string]string{}
 		diags.Append(m.ToMail.ElementsAs(ctx, &planned, false)...)
-		mp = withPlannedRecipients(mp, planned)
+		mp = mp.Restrict(planned)
 	} else {
-		checkGuard(diags, m.MaxNewEmails.ValueInt64(), len(mp.toMail))
+		checkGuard(diags, m.MaxNewEmails.ValueInt64(), len(mp.ToMail))
 	}
 	if diags.HasError() {
 		return false
@@ -563,86 +438,26 @@ func (r *passwordResetRequestsResource) apply(ctx context.Context, m *passwordRe
 	var timeout time.Duration
 	var d diag.Diagnostics
 	if isUpdate {
-		timeout, d = m.Timeouts.Update(ctx, defaultBatchTimeout(len(mp.toMail)))
+		timeout, d = m.Timeouts.Update(ctx, r.batchTimeout.For(len(mp.ToMail)))
 	} else {
-		timeout, d = m.Timeouts.Create(ctx, defaultBatchTimeout(len(mp.toMail)))
+		timeout, d = m.Timeouts.Create(ctx, r.batchTimeout.For(len(mp.ToMail)))
 	}
 	diags.Append(d...)
 	sendCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	results := r.sendAll(sendCtx, mp.toMail, concurrencyOf(*m))
-	now := timeNow().UTC().Format(time.RFC3339)
-	sent, unmailed := mp.kept, mp.unmailed
-	for _, e := range mp.adopted {
-		sent[e] = now
-	}
-	failures := map[string]unmailedEntry{}
-	for _, e := range mp.toMail {
-		res := results[e]
-		if res.err == nil {
-			sent[e] = res.at
-			continue
-		}
-		u := classifyFailure(res.err)
-		unmailed[e] = u
-		failures[e] = u
-	}
-	nobodyMailed := len(sent) == 0 && !slices.ContainsFunc(slices.Collect(maps.Values(unmailed)), func(u unmailedEntry) bool {
-		return u.Reason == reasonOutcomeUnknown
-	})
-	if !isUpdate && nobodyMailed && len(failures) > 0 {
-		addBatchFailures(diags, failures, len(mp.toMail), true)
+	out := batch.Settle(mp, r.sendAll(sendCtx, mp.ToMail, concurrencyOf(*m)), r.now().UTC().Format(time.RFC3339))
+	if !isUpdate && out.NobodyMailed() && len(out.Failures) > 0 {
+		addBatchFailures(diags, out.Failures, len(mp.ToMail), true)
 		return false
 	}
-	addBatchFailures(diags, failures, len(mp.toMail), isUpdate)
+	addBatchFailures(diags, out.Failures, len(mp.ToMail), isUpdate)
 
 	if m.ToMail.IsUnknown() {
 		m.ToMail = toMailValue(mp)
-	} // else it stays exactly as planned: mp.toMail is the planned list
-	m.Sent, m.Unmailed = resultMaps(ctx, sent, unmailed, diags)
+	} // else it stays exactly as planned: mp.ToMail is the planned list
+	m.Sent, m.Unmailed = resultMaps(ctx, out.Sent, out.Unmailed, diags)
 	return !diags.HasError() || isUpdate
-}
-
-// withPlannedRecipients restricts mp to the planned recipients: an address
-// that became due after the plan waits for the next one, and keeps its
-// entry in sent.
-func withPlannedRecipients(mp mailPlan, planned map[string]string) mailPlan {
-	want := make(map[string]struct{}, len(planned))
-	for e := range planned {
-		want[emailKey(e)] = struct{}{}
-	}
-	toMail := mp.toMail[:0:0]
-	for _, e := range mp.toMail {
-		if _, ok := want[emailKey(e)]; ok {
-			toMail = append(toMail, e)
-		}
-	}
-	mp.toMail = toMail
-	return mp
-}
-
-// emailKey is what two addresses must share to be the same address. The
-// stand-in matches accounts without regard to case, and so does this
-// resource; see DESIGN.md ("Assumptions") for what that means if the API
-// did not.
-func emailKey(email string) string {
-	return strings.ToLower(email)
-}
-
-// distinctEmails returns the addresses in list once each, in their first
-// order and spelling: `emails` has set semantics, so a repeated address is
-// mailed once.
-func distinctEmails(ctx context.Context, list types.List, diags *diag.Diagnostics) []string {
-	var emails []string
-	diags.Append(list.ElementsAs(ctx, &emails, false)...)
-	seen := make(map[string]struct{}, len(emails))
-	return slices.DeleteFunc(emails, func(e string) bool {
-		k := emailKey(e)
-		_, dup := seen[k]
-		seen[k] = struct{}{}
-		return dup
-	})
 }
 
 func concurrencyOf(m passwordResetRequestsModel) int {
@@ -652,21 +467,15 @@ func concurrencyOf(m passwordResetRequestsModel) int {
 	return int(m.Concurrency.ValueInt64())
 }
 
-// sendResult is the outcome of one address's request.
-type sendResult struct {
-	at  string // RFC 3339 time of the API's acceptance
-	err error
-}
-
 // sendAll requests a reset for every address with a bounded pool of workers
 // and returns a result for every address. Addresses not started before ctx
 // ends fail with ctx's error, which is classified as not sent. Progress is
 // logged at INFO each time another tenth of the addresses is done.
-func (r *passwordResetRequestsResource) sendAll(ctx context.Context, emails []string, workers int) map[string]sendResult {
-	results := make(map[string]sendResult, len(emails))
-	progress := newSendProgress(len(emails))
-	requestResets(ctx, r.client, emails, workers, func(email string, err error) {
-		results[email] = sendResult{at: timeNow().UTC().Format(time.RFC3339), err: err}
+func (r *passwordResetRequestsResource) sendAll(ctx context.Context, emails []string, workers int) map[string]batch.Result {
+	results := make(map[string]batch.Result, len(emails))
+	progress := batch.NewProgress(len(emails))
+	batch.Send(ctx, r.client, emails, workers, func(email string, err error) {
+		results[email] = batch.Result{At: r.now().UTC().Format(time.RFC3339), Err: err}
 		if counts, report := progress.Record(err); report {
 			tflog.Info(ctx, "clevermaps_password_reset_requests: "+counts.String(), map[string]any{
 				"total": counts.Total, "sent": counts.Sent, "failed": counts.Failed, "unknown": counts.Unknown,
@@ -676,36 +485,9 @@ func (r *passwordResetRequestsResource) sendAll(ctx context.Context, emails []st
 	return results
 }
 
-// classifyFailure turns a failed request into its unmailed entry. The
-// detail says what happened, not what happens next, so that the action can
-// use it too.
-func classifyFailure(err error) unmailedEntry {
-	var apiErr *client.APIError
-	switch {
-	case errors.Is(err, client.ErrOutcomeUnknown):
-		return unmailedEntry{Reason: reasonOutcomeUnknown, Detail: "The request reached the API but its answer was lost (" + err.Error() + "); the mail may have been sent."}
-	case errors.Is(err, client.ErrNotSent):
-		return unmailedEntry{Reason: reasonNotSent, Detail: "Not sent, the API did not act on it: " + err.Error() + "."}
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
-		// requestResets' error for an address it never started.
-		return unmailedEntry{Reason: reasonNotSent, Detail: "Not attempted before the operation's timeout or cancellation."}
-	case errors.Is(err, client.ErrNotFound):
-		return unmailedEntry{Reason: reasonRejected, Detail: "No CleverMaps account has this address (the API answered 404)."}
-	case errors.As(err, &apiErr):
-		return unmailedEntry{Reason: reasonRejected, Detail: "The API refused the request: " + err.Error() + "."}
-	}
-	return unmailedEntry{Reason: reasonRejected, Detail: "The request failed: " + err.Error() + "."}
-}
-
-// batchFailureReason is a failed request's reason and detail in one line.
-func batchFailureReason(err error) string {
-	u := classifyFailure(err)
-	return u.Reason + ": " + u.Detail
-}
-
 // addBatchFailures reports unmailed addresses, sorted, with the reason for
 // each, as an error or (asError false) a warning.
-func addBatchFailures(diags *diag.Diagnostics, failures map[string]unmailedEntry, attempted int, asError bool) {
+func addBatchFailures(diags *diag.Diagnostics, failures map[string]batch.Unmailed, attempted int, asError bool) {
 	if len(failures) == 0 {
 		return
 	}
@@ -716,7 +498,7 @@ func addBatchFailures(diags *diag.Diagnostics, failures map[string]unmailedEntry
 	unknown := 0
 	for i, e := range emails {
 		u := failures[e]
-		if u.Reason == reasonOutcomeUnknown {
+		if u.Reason == batch.ReasonOutcomeUnknown {
 			unknown++
 		}
 		if i < maxListedFailures {

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/batch"
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
 )
 
@@ -87,7 +88,7 @@ func TestAccPasswordResetRequests_lifecycle(t *testing.T) {
 				ExpectNonEmptyPlan: true,
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectSentKeys(adaEmail, graceEmail),
-					expectUnmailed(map[string]string{late: reasonRejected}),
+					expectUnmailed(map[string]string{late: batch.ReasonRejected}),
 					expectRequests{api, standin.EndpointRequestReset, 3},
 				},
 			},
@@ -101,7 +102,7 @@ func TestAccPasswordResetRequests_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-						expectToMail(toMailRetry, late),
+						expectToMail(batch.WhyRetry, late),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -301,7 +302,7 @@ func TestAccPasswordResetRequests_postconditionFailsRun(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-						expectToMail(toMailRetry, ghost),
+						expectToMail(batch.WhyRetry, ghost),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -357,7 +358,7 @@ func TestAccPasswordResetRequests_alreadyMailed(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: providerBlock(api) + batchResource([]string{adaEmail, graceEmail}, fmt.Sprintf("  already_mailed = [%q]", strings.ToUpper(adaEmail))),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply:             []plancheck.PlanCheck{expectToMail(toMailNew, graceEmail)},
+				PreApply:             []plancheck.PlanCheck{expectToMail(batch.WhyNew, graceEmail)},
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -376,11 +377,11 @@ func TestAccPasswordResetRequests_alreadyMailed(t *testing.T) {
 func TestAccPasswordResetRequests_resendAfter(t *testing.T) {
 	api := newTestAPI(t)
 	const addr = "clevermaps_password_reset_requests.wave"
-	t.Cleanup(func() { clockOffset.Store(0) })
+	clock := &testClock{}
 	config := providerBlock(api) + batchResource([]string{adaEmail, graceEmail}, `  resend_after = "1h"`)
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: providerFactoriesWithClock(clock),
 		Steps: []resource.TestStep{
 			{
 				Config: config,
@@ -390,12 +391,12 @@ func TestAccPasswordResetRequests_resendAfter(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 2}},
 			},
 			{
-				PreConfig: func() { clockOffset.Store(int64(61 * time.Minute)) },
+				PreConfig: func() { clock.advance(61 * time.Minute) },
 				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-						expectToMail(toMailResend, adaEmail, graceEmail),
+						expectToMail(batch.WhyResend, adaEmail, graceEmail),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -473,9 +474,9 @@ func TestAccPasswordResetRequests_unknownOutcome(t *testing.T) {
 // second, with the provider at its defaults and the rule shrunk to one
 // second plus 100 ms per address (31 s; the pacing alone needs 15 s).
 func TestAccPasswordResetRequests_defaultTimeoutFinishesWave(t *testing.T) {
-	base, per := batchTimeoutBase, batchTimeoutPerAddress
-	batchTimeoutBase, batchTimeoutPerAddress = time.Second, 100*time.Millisecond
-	t.Cleanup(func() { batchTimeoutBase, batchTimeoutPerAddress = base, per })
+	shrunk := providerFactoriesWith(func(p *clevermapsProvider) {
+		p.batchTimeout = batch.TimeoutRule{Base: time.Second, PerAddress: 100 * time.Millisecond}
+	})
 
 	const n = 300
 	emails := make([]string, n)
@@ -491,7 +492,7 @@ func TestAccPasswordResetRequests_defaultTimeoutFinishesWave(t *testing.T) {
 	start := time.Now()
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: shrunk,
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf("provider \"clevermaps\" {\n  endpoint = %q\n}\n", api.URL()) +
 				batchResource(emails, "  max_new_emails = 0"),

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/batch"
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
 )
 
@@ -46,13 +47,40 @@ var (
 // pool and one rate limit.
 type clevermapsProvider struct {
 	version string
+	// clock and batchTimeout are handed to every type with the client;
+	// tests replace them (see newProvider).
+	clock        func() time.Time
+	batchTimeout batch.TimeoutRule
 }
 
 // New returns a function that creates the provider, as providerserver wants.
 func New(version string) func() provider.Provider {
 	return func() provider.Provider {
-		return &clevermapsProvider{version: version}
+		return newProvider(version)
 	}
+}
+
+func newProvider(version string) *clevermapsProvider {
+	return &clevermapsProvider{version: version, clock: time.Now, batchTimeout: batch.DefaultTimeoutRule}
+}
+
+// configured is what Configure hands every type: the API client, which
+// every type of one provider block shares (one connection pool, one rate
+// limit), the clock of sent times and resend_after, and the default timeout
+// rule of the batch resource.
+type configured struct {
+	client       *client.Client
+	clock        func() time.Time
+	batchTimeout batch.TimeoutRule
+}
+
+// now reads the provider's clock; before Configure (validation) it is the
+// system's.
+func (c *configured) now() time.Time {
+	if c == nil || c.clock == nil {
+		return time.Now()
+	}
+	return c.clock()
 }
 
 type providerModel struct {
@@ -232,10 +260,11 @@ func (p *clevermapsProvider) Configure(ctx context.Context, req provider.Configu
 		resp.Diagnostics.AddError("Invalid CleverMaps provider configuration", err.Error())
 		return
 	}
-	resp.ResourceData = c
-	resp.DataSourceData = c
-	resp.EphemeralResourceData = c
-	resp.ActionData = c
+	data := &configured{client: c, clock: p.clock, batchTimeout: p.batchTimeout}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+	resp.EphemeralResourceData = data
+	resp.ActionData = data
 }
 
 func (p *clevermapsProvider) userAgent(terraformVersion string) string {
@@ -273,18 +302,25 @@ func (p *clevermapsProvider) Actions(context.Context) []func() action.Action {
 	}
 }
 
-// clientFrom extracts the API client that Configure stored as provider data.
-// It returns nil without a diagnostic while the provider is not configured
-// yet (Terraform calls Configure on resources early, during validation).
-func clientFrom(data any, diags interface{ AddError(string, string) }) *client.Client {
+// configuredFrom returns what Configure handed a type, or nil before the
+// provider is configured (validation).
+func configuredFrom(data any, diags interface{ AddError(string, string) }) *configured {
 	if data == nil {
 		return nil
 	}
-	c, ok := data.(*client.Client)
+	c, ok := data.(*configured)
 	if !ok {
-		diags.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *client.Client, got %T. This is a bug in the provider; please report it.", data))
+		diags.AddError("Provider not configured as expected",
+			"The provider handed this type data it does not recognise. This is a bug in the provider; please report it.")
 		return nil
 	}
 	return c
+}
+
+// clientFrom returns the API client Configure handed a type, or nil.
+func clientFrom(data any, diags interface{ AddError(string, string) }) *client.Client {
+	if c := configuredFrom(data, diags); c != nil {
+		return c.client
+	}
+	return nil
 }

@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -24,6 +26,31 @@ import (
 // set by the Makefile to a tofu or terraform built from source).
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	"clevermaps": func() (tfprotov6.ProviderServer, error) { return NewProtocol6Server("test")(), nil },
+}
+
+// testClock is a provider clock that a test moves forward, so that
+// resend_after can lapse without waiting.
+type testClock struct{ offset atomic.Int64 }
+
+func (c *testClock) now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+func (c *testClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+// providerFactoriesWith is testAccProtoV6ProviderFactories with changes to
+// the provider: another clock or timeout rule.
+func providerFactoriesWith(change func(*clevermapsProvider)) map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"clevermaps": func() (tfprotov6.ProviderServer, error) {
+			p := newProvider("test")
+			change(p)
+			return newProtocol6Server(p), nil
+		},
+	}
+}
+
+// providerFactoriesWithClock runs the provider on clock.
+func providerFactoriesWithClock(clock *testClock) map[string]func() (tfprotov6.ProviderServer, error) {
+	return providerFactoriesWith(func(p *clevermapsProvider) { p.clock = clock.now })
 }
 
 // testAccPreCheck fails fast with a clear message when the acceptance

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/batch"
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
 )
 
@@ -191,6 +192,6 @@ func TestAccScenario_allOutcomesUnknown(t *testing.T) {
 		provider:     "request_timeout_ms = 200",
 		server:       standin.Config{Latency: 800 * time.Millisecond},
 		emails:       scenarioEmails("late-", 4),
-		wantUnmailed: reasonOutcomeUnknown,
+		wantUnmailed: batch.ReasonOutcomeUnknown,
 	})
 }

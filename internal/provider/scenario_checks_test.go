@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/batch"
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
 )
 
@@ -38,8 +39,8 @@ func TestScenarioChecks(t *testing.T) {
 				exists: true, hasUnmailed: true, hasToMail: true,
 				sent: map[string]string{a: "2026-11-27T22:00:00Z"},
 				unmailed: map[string]unmailedRecord{
-					b: {reasonNotSent, "the server asked to wait past the deadline"},
-					c: {reasonRejected, "no CleverMaps account has this address"},
+					b: {batch.ReasonNotSent, "the server asked to wait past the deadline"},
+					c: {batch.ReasonRejected, "no CleverMaps account has this address"},
 				},
 			},
 			v: serverView{
@@ -60,19 +61,19 @@ func TestScenarioChecks(t *testing.T) {
 		{"sent without a mail", func(f *fixture) { delete(f.v.mails, a) }, "in `sent`, but the server sent it 0"},
 		{"sent time not RFC 3339", func(f *fixture) { f.st.sent[a] = "yesterday" }, "is not RFC 3339"},
 		{"in neither", func(f *fixture) { delete(f.st.unmailed, b) }, "in neither"},
-		{"in both", func(f *fixture) { f.st.unmailed[a] = unmailedRecord{reasonOutcomeUnknown, "lost"} }, "in both"},
+		{"in both", func(f *fixture) { f.st.unmailed[a] = unmailedRecord{batch.ReasonOutcomeUnknown, "lost"} }, "in both"},
 		{"not_sent but the server acted", func(f *fixture) { f.v.handled[b] = 1 }, "did not refuse"},
 		{"not_sent with a mail", func(f *fixture) { f.v.mails[b], f.v.handled[b] = 1, 1 }, `is "not_sent", but the server sent it 1`},
 		{"not_sent on a calm follow-up", func(f *fixture) { f.calm = true }, "on a follow-up with no faults"},
 		{"unknown never received", func(f *fixture) {
-			f.st.unmailed[b] = unmailedRecord{reasonOutcomeUnknown, "timeout"}
+			f.st.unmailed[b] = unmailedRecord{batch.ReasonOutcomeUnknown, "timeout"}
 			delete(f.v.received, b)
 		}, "never received a request"},
 		{"rejected with an account", func(f *fixture) { f.hasAccount[c] = true }, "has an account"},
 		{"rejected without an answer", func(f *fixture) { delete(f.v.handled, c) }, "never answered a request"},
 		{"rejected with a mail", func(f *fixture) { f.v.mails[c] = 1 }, `is "rejected", but the server sent it 1`},
 		{"undocumented reason", func(f *fixture) { f.st.unmailed[b] = unmailedRecord{"failed", "x"} }, "undocumented reason"},
-		{"no detail", func(f *fixture) { f.st.unmailed[b] = unmailedRecord{reasonNotSent, " "} }, "without a detail"},
+		{"no detail", func(f *fixture) { f.st.unmailed[b] = unmailedRecord{batch.ReasonNotSent, " "} }, "without a detail"},
 		{"mail to a stranger", func(f *fixture) { f.v.mails["z@example.com"] = 1 }, "not in the configuration"},
 		{"stranger in sent", func(f *fixture) { f.st.sent["z@example.com"] = "2026-11-27T22:00:00Z" }, "`sent` has z@example.com"},
 		{"request for an address not to be mailed", func(f *fixture) {
@@ -82,7 +83,7 @@ func TestScenarioChecks(t *testing.T) {
 		{"outcome changed without a mail", func(f *fixture) {
 			prev := f.st
 			prev.unmailed = maps.Clone(f.st.unmailed)
-			prev.unmailed[b] = unmailedRecord{reasonOutcomeUnknown, "lost"}
+			prev.unmailed[b] = unmailedRecord{batch.ReasonOutcomeUnknown, "lost"}
 			f.prev, f.attempted = &prev, map[string]bool{a: true, c: true}
 			delete(f.v.received, b)
 		}, `changed from "outcome_unknown" to "not_sent"`},
@@ -100,7 +101,7 @@ func TestScenarioChecks(t *testing.T) {
 	// An unknown outcome the server never saw is excused by a connection
 	// the client abandoned, one for one.
 	f := good()
-	f.st.unmailed[b] = unmailedRecord{reasonOutcomeUnknown, "timeout"}
+	f.st.unmailed[b] = unmailedRecord{batch.ReasonOutcomeUnknown, "timeout"}
 	delete(f.v.received, b)
 	f.v.abandonedConns = 1
 	if got := run(f); len(got) > 0 {

@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/batch"
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
 )
 
@@ -117,7 +118,7 @@ func TestScenarios(t *testing.T) {
 
 	// A generator that never produced an outcome tests nothing about it.
 	if stats.scenarios >= 200 && !t.Failed() {
-		for _, outcome := range []string{"sent", reasonNotSent, reasonRejected, reasonOutcomeUnknown} {
+		for _, outcome := range []string{"sent", batch.ReasonNotSent, batch.ReasonRejected, batch.ReasonOutcomeUnknown} {
 			if stats.firstApply[outcome] == 0 {
 				t.Errorf("no address ended %q in any of %d scenarios: the generator does not cover it", outcome, stats.scenarios)
 			}
@@ -917,7 +918,7 @@ func runScenario(t *testing.T, sc scenario, stats *scenarioStats) {
 		}
 	case st1.hasUnmailed:
 		for k, u := range st1.unmailed {
-			if u.reason == reasonNotSent || u.reason == reasonRejected || (retryUnknown && u.reason == reasonOutcomeUnknown) {
+			if u.reason == batch.ReasonNotSent || u.reason == batch.ReasonRejected || (retryUnknown && u.reason == batch.ReasonOutcomeUnknown) {
 				want[k] = true
 			}
 		}
@@ -956,7 +957,7 @@ func runScenario(t *testing.T, sc scenario, stats *scenarioStats) {
 		checkApply(report, "first apply", &sc, keys, hasAccount, nil, setOf(keys), st1, view1, false)
 		if tainted {
 			for _, k := range keys {
-				if o := st1.outcome(k); o == "sent" || o == reasonOutcomeUnknown {
+				if o := st1.outcome(k); o == "sent" || o == batch.ReasonOutcomeUnknown {
 					report("the create failed with an error, so core taints and replaces the resource, mailing %s (%s) again", k, o)
 				}
 			}
@@ -965,7 +966,7 @@ func runScenario(t *testing.T, sc scenario, stats *scenarioStats) {
 	// A create that mailed nobody and knows it may fail without saving
 	// state (the resource's documented choice: the next apply starts
 	// again); checkNoState has checked that nobody was mailed.
-	if sc.ExpectAll != "" && (st1.exists || (sc.ExpectAll != reasonNotSent && sc.ExpectAll != reasonRejected)) {
+	if sc.ExpectAll != "" && (st1.exists || (sc.ExpectAll != batch.ReasonNotSent && sc.ExpectAll != batch.ReasonRejected)) {
 		for _, k := range keys {
 			if o := st1.outcome(k); o != sc.ExpectAll {
 				report("first apply: %s ended %q, want %q for every address in this scenario", k, o, sc.ExpectAll)
@@ -1003,7 +1004,7 @@ func runScenario(t *testing.T, sc scenario, stats *scenarioStats) {
 			// nothing is, it is empty: the configuration converges.
 			left := map[string]bool{}
 			for k, u := range st2.unmailed {
-				if u.reason == reasonNotSent || u.reason == reasonRejected || (retryUnknown && u.reason == reasonOutcomeUnknown) {
+				if u.reason == batch.ReasonNotSent || u.reason == batch.ReasonRejected || (retryUnknown && u.reason == batch.ReasonOutcomeUnknown) {
 					left[k] = true
 				}
 			}
@@ -1032,7 +1033,7 @@ func runScenario(t *testing.T, sc scenario, stats *scenarioStats) {
 	// Across both applies, nobody gets two mails, unless unknown outcomes
 	// are retried on purpose.
 	for _, k := range keys {
-		retried := retryUnknown && st1.outcome(k) == reasonOutcomeUnknown
+		retried := retryUnknown && st1.outcome(k) == batch.ReasonOutcomeUnknown
 		if n := view1.mails[k] + view2.mails[k]; n > 1 && !retried && !tainted && !nullCreate {
 			report("%s got %d mails over the two applies", k, n)
 		}
@@ -1092,7 +1093,7 @@ func checkApply(report func(string, ...any), what string, sc *scenario, keys []s
 	defer func() {
 		if len(neverReceived) > v.abandonedConns {
 			report("%s: %d address(es) are %q although the server never received a request for them, more than the %d connection(s) the client abandoned: %s",
-				what, len(neverReceived), reasonOutcomeUnknown, v.abandonedConns, strings.Join(neverReceived[:min(len(neverReceived), 20)], " "))
+				what, len(neverReceived), batch.ReasonOutcomeUnknown, v.abandonedConns, strings.Join(neverReceived[:min(len(neverReceived), 20)], " "))
 		}
 	}()
 	for k, n := range v.mails {
@@ -1151,7 +1152,7 @@ func checkApply(report func(string, ...any), what string, sc *scenario, keys []s
 			report("%s: %s is unmailed (%s) without a detail", what, k, u.reason)
 		}
 		switch u.reason {
-		case reasonNotSent:
+		case batch.ReasonNotSent:
 			if mails > 0 {
 				report("%s: %s is %q, but the server sent it %d mail(s)", what, k, u.reason, mails)
 			}
@@ -1167,7 +1168,7 @@ func checkApply(report func(string, ...any), what string, sc *scenario, keys []s
 			} else if calm {
 				report("%s: %s is %q on a follow-up with no faults, latency or rate limit: %s", what, k, u.reason, u.detail)
 			}
-		case reasonRejected:
+		case batch.ReasonRejected:
 			if mails > 0 {
 				report("%s: %s is %q, but the server sent it %d mail(s)", what, k, u.reason, mails)
 			}
@@ -1177,7 +1178,7 @@ func checkApply(report func(string, ...any), what string, sc *scenario, keys []s
 			if v.handled[k] == 0 {
 				report("%s: %s is %q, but the server never answered a request for it", what, k, u.reason)
 			}
-		case reasonOutcomeUnknown:
+		case batch.ReasonOutcomeUnknown:
 			// Received is all that can be asked: a refusal the client never
 			// saw (its deadline passed first) leaves the outcome unknown too.
 			if v.received[k] == 0 {
@@ -1195,8 +1196,8 @@ func checkApply(report func(string, ...any), what string, sc *scenario, keys []s
 		default:
 			report("%s: %s has the undocumented reason %q", what, k, u.reason)
 		}
-		if calm && !hasAccount[k] && u.reason != reasonRejected {
-			report("%s: %s has no account, want %q, got %q", what, k, reasonRejected, u.reason)
+		if calm && !hasAccount[k] && u.reason != batch.ReasonRejected {
+			report("%s: %s has no account, want %q, got %q", what, k, batch.ReasonRejected, u.reason)
 		}
 	}
 	return tolerated

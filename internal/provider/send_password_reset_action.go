@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/batch"
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
 )
 
@@ -120,10 +121,12 @@ func (a *sendPasswordResetAction) Invoke(ctx context.Context, req action.InvokeR
 // invokeMany mails every address in emails in parallel and reports progress
 // each time another tenth is done; the last report is the final count.
 func (a *sendPasswordResetAction) invokeMany(ctx context.Context, m sendPasswordResetModel, resp *action.InvokeResponse) {
-	emails := distinctEmails(ctx, m.Emails, &resp.Diagnostics)
+	var emails []string
+	resp.Diagnostics.Append(m.Emails.ElementsAs(ctx, &emails, false)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	emails = batch.Distinct(emails)
 	workers := defaultBatchConcurrency
 	if !m.Concurrency.IsNull() {
 		workers = int(m.Concurrency.ValueInt64())
@@ -131,9 +134,9 @@ func (a *sendPasswordResetAction) invokeMany(ctx context.Context, m sendPassword
 	resp.SendProgress(action.InvokeProgressEvent{
 		Message: fmt.Sprintf("Requesting password-reset mails for %d addresses, up to %d at a time", len(emails), workers),
 	})
-	progress := newSendProgress(len(emails))
+	progress := batch.NewProgress(len(emails))
 	failures := map[string]error{}
-	requestResets(ctx, a.client, emails, workers, func(email string, err error) {
+	batch.Send(ctx, a.client, emails, workers, func(email string, err error) {
 		if err != nil {
 			failures[email] = err
 		}
@@ -146,7 +149,7 @@ func (a *sendPasswordResetAction) invokeMany(ctx context.Context, m sendPassword
 
 // addActionFailures reports the addresses that did not get a mail, sorted,
 // with the reason for each.
-func addActionFailures(diags *diag.Diagnostics, failures map[string]error, counts sendCounts) {
+func addActionFailures(diags *diag.Diagnostics, failures map[string]error, counts batch.Counts) {
 	if len(failures) == 0 {
 		return
 	}
@@ -163,7 +166,7 @@ func addActionFailures(diags *diag.Diagnostics, failures map[string]error, count
 			fmt.Fprintf(&b, "\n- ... and %d more", len(emails)-maxListedFailures)
 			break
 		}
-		fmt.Fprintf(&b, "\n- %s: %s", e, batchFailureReason(failures[e]))
+		fmt.Fprintf(&b, "\n- %s: %s", e, failureReason(failures[e]))
 	}
 	if counts.Unknown > 0 {
 		fmt.Fprintf(&b, "\n\nFor %d address(es) the outcome is unknown: the server may have sent the mail, and the request "+
@@ -171,4 +174,10 @@ func addActionFailures(diags *diag.Diagnostics, failures map[string]error, count
 	}
 	b.WriteString("\n\nInvoking the action again mails every address in the list again; to retry only the failed ones, list only them.")
 	diags.AddAttributeError(path.Root("emails"), "Some password-reset mails were not sent", b.String())
+}
+
+// failureReason is a failed request's reason and detail in one line.
+func failureReason(err error) string {
+	u := batch.Classify(err)
+	return u.Reason + ": " + u.Detail
 }

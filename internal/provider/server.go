@@ -11,13 +11,16 @@ import (
 // (context_release.go), and every test and the released binary share it.
 func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
-		p := &clevermapsProvider{version: version}
-		// The framework's server also serves actions, list resources and
-		// state stores, through interfaces tf6server looks for; keep them
-		// visible.
-		fw := providerserver.NewProtocol6(p)().(frameworkServer) //nolint:forcetypeassert // The framework's server implements them all; every test starts here.
-		return &frontServer{frameworkServer: fw}
+		return newProtocol6Server(newProvider(version))
 	}
+}
+
+// newProtocol6Server serves p; tests use it to give p another clock.
+func newProtocol6Server(p *clevermapsProvider) tfprotov6.ProviderServer {
+	// The framework's server also serves actions, list resources and state
+	// stores, through interfaces tf6server looks for; keep them visible.
+	fw := providerserver.NewProtocol6(p)().(frameworkServer) //nolint:forcetypeassert // The framework's server implements them all; every test starts here.
+	return &frontServer{frameworkServer: fw}
 }
 
 // frameworkServer is what the framework's protocol 6 server implements.

@@ -1,4 +1,4 @@
-package provider
+package batch
 
 import (
 	"context"
@@ -9,34 +9,39 @@ import (
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
 )
 
-// sendProgress counts the outcomes of a run of password-reset requests and
+// Mailer sends one password-reset mail; *client.Client is one.
+type Mailer interface {
+	RequestPasswordReset(ctx context.Context, email string) error
+}
+
+// Progress counts the outcomes of a run of password-reset requests and
 // says when a progress report is due: each time the run completes another
 // tenth of its addresses, which includes the last address. The action
 // clevermaps_send_password_reset turns the reports into progress events;
 // the batch resource can turn them into INFO log lines. It is safe for
 // concurrent use, so workers may record outcomes directly; callers that need
 // reports in order should record from one goroutine.
-type sendProgress struct {
+type Progress struct {
 	mu     sync.Mutex
-	counts sendCounts
+	counts Counts
 }
 
-// sendCounts is how far a run has come. Unknown counts requests whose
+// Counts is how far a run has come. Unknown counts requests whose
 // outcome is unknown (the server may have sent the mail); Failed counts the
 // others that did not succeed, including those never attempted because the
 // run was cancelled or timed out.
-type sendCounts struct {
+type Counts struct {
 	Total, Sent, Failed, Unknown int
 }
 
-func newSendProgress(total int) *sendProgress {
-	return &sendProgress{counts: sendCounts{Total: total}}
+func NewProgress(total int) *Progress {
+	return &Progress{counts: Counts{Total: total}}
 }
 
 // Record counts the outcome of one request (err nil means the API accepted
 // it) and returns the counts that include it, and whether they complete
 // another tenth of the run and so deserve a report.
-func (p *sendProgress) Record(err error) (sendCounts, bool) {
+func (p *Progress) Record(err error) (Counts, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	before := p.counts.tenths()
@@ -52,18 +57,18 @@ func (p *sendProgress) Record(err error) (sendCounts, bool) {
 }
 
 // Counts returns the counts so far.
-func (p *sendProgress) Counts() sendCounts {
+func (p *Progress) Counts() Counts {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.counts
 }
 
 // Done is how many requests have an outcome.
-func (c sendCounts) Done() int { return c.Sent + c.Failed + c.Unknown }
+func (c Counts) Done() int { return c.Sent + c.Failed + c.Unknown }
 
 // tenths is how many whole tenths of the run are done, 10 at the end. With
 // fewer than ten addresses every address completes at least one tenth.
-func (c sendCounts) tenths() int {
+func (c Counts) tenths() int {
 	if c.Total <= 0 {
 		return 10
 	}
@@ -72,7 +77,7 @@ func (c sendCounts) tenths() int {
 
 // String reads as a progress line, for example "250 of 1000 addresses done
 // (25%): 248 sent, 1 failed, 1 unknown".
-func (c sendCounts) String() string {
+func (c Counts) String() string {
 	pct := 100
 	if c.Total > 0 {
 		pct = c.Done() * 100 / c.Total
@@ -81,14 +86,14 @@ func (c sendCounts) String() string {
 		c.Done(), c.Total, pct, c.Sent, c.Failed, c.Unknown)
 }
 
-// requestResets requests a password-reset mail for every address, with at
+// Send requests a password-reset mail for every address, with at
 // most workers requests of its own in flight (the client's rate limit and
 // concurrency bound apply on top, across the whole provider). It calls done
 // with each address's outcome as it arrives, always from the calling
 // goroutine, so done may report progress in order without locking.
 // Addresses not attempted because ctx ended get ctx's error. It returns when
 // every address has had its call to done.
-func requestResets(ctx context.Context, c *client.Client, emails []string, workers int, done func(email string, err error)) {
+func Send(ctx context.Context, c Mailer, emails []string, workers int, done func(email string, err error)) {
 	type result struct {
 		email string
 		err   error

@@ -38,7 +38,7 @@ func ParseCACertPEM(data []byte) ([]*x509.Certificate, error) {
 		}
 		cert, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("%w: PEM block %d is not a valid X.509 certificate: %v", ErrInvalidCACertPEM, n, err)
+			return nil, fmt.Errorf("%w: PEM block %d is not a valid X.509 certificate: %w", ErrInvalidCACertPEM, n, err)
 		}
 		certs = append(certs, cert)
 	}

@@ -75,26 +75,32 @@ func garbagePEMs(t *testing.T, ca *testca.CA) map[string]string {
 // the attribute path and without echoing the text, before any client exists.
 func TestValidateConfig_caCertPEM(t *testing.T) {
 	ca := testca.New(t)
-	ps := &protocolServer{}
+	// Not newProtocolServer: nothing is configured before validation.
 	server := NewProtocol6Server("test")()
 	schemas, err := server.GetProviderSchema(t.Context(), &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps.ProviderServerWithActions = server.(tfprotov6.ProviderServerWithActions) //nolint:staticcheck // See protocol_test.go.
-	ps.providerType = objectType(schemas.Provider)
+	typ := objectType(schemas.Provider)
+	validate := func(attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic {
+		resp, err := server.ValidateProviderConfig(t.Context(), &tfprotov6.ValidateProviderConfigRequest{Config: dynamicValue(t, typ, attrs)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Diagnostics
+	}
 
 	for name, value := range map[string]tftypes.Value{
 		"certificate": str(string(ca.CertPEM)),
 		"null":        tftypes.NewValue(tftypes.String, nil),
 		"unknown":     tftypes.NewValue(tftypes.String, tftypes.UnknownValue),
 	} {
-		if diags := ps.validateProvider(t, map[string]tftypes.Value{caCertPEMAttr: value}); hasErrors(diags) {
+		if diags := validate(map[string]tftypes.Value{caCertPEMAttr: value}); hasErrors(diags) {
 			t.Errorf("%s: refused: %s", name, diagText(diags))
 		}
 	}
 	for name, value := range garbagePEMs(t, ca) {
-		diags := ps.validateProvider(t, map[string]tftypes.Value{caCertPEMAttr: str(value)})
+		diags := validate(map[string]tftypes.Value{caCertPEMAttr: str(value)})
 		text := diagText(diags)
 		if !hasErrors(diags) {
 			t.Errorf("%s: accepted", name)

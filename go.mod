@@ -2,6 +2,8 @@ module github.com/clevermaps/terraform-provider-clevermaps
 
 go 1.26.0
 
+toolchain go1.26.8
+
 require (
 	github.com/hashicorp/go-cleanhttp v0.5.2
 	github.com/hashicorp/go-retryablehttp v0.7.8

@@ -82,6 +82,11 @@ type Config struct {
 	MaxConcurrentRequests int
 	// Logger receives debug and warning lines; nil discards them.
 	Logger Logger
+	// CACertPEM holds PEM certificates trusted in addition to the system's
+	// roots, for networks whose TLS-inspecting proxy signs with its own CA
+	// (see ParseCACertPEM for what is accepted). Empty means the system
+	// roots alone. Only the default transport uses it.
+	CACertPEM []byte
 	// Transport replaces the pooled default transport (tests use it).
 	Transport http.RoundTripper
 }
@@ -132,8 +137,18 @@ func New(cfg Config) (*Client, error) {
 	}
 
 	transport := cfg.Transport
+	if transport != nil && len(cfg.CACertPEM) > 0 {
+		return nil, errors.New("CA certificates apply to the default transport only, not to a replaced one")
+	}
 	if transport == nil {
+		tlsCfg, err := tlsConfig(cfg.CACertPEM)
+		if err != nil {
+			return nil, err
+		}
 		pooled := cleanhttp.DefaultPooledTransport()
+		// cleanhttp's proxy, dial and idle settings stay; ForceAttemptHTTP2
+		// keeps HTTP/2 with a TLS configuration of our own.
+		pooled.TLSClientConfig = tlsCfg
 		// Keep enough idle connections for every request that may be in
 		// flight, so that Terraform's parallel walks reuse them instead of
 		// opening (and TLS-handshaking) a new one each time.

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 
@@ -30,6 +31,12 @@ func commonFailure(err error) (summary, detail string, ok bool) {
 	case errors.Is(err, client.ErrRateLimited):
 		return "CleverMaps API is rate limiting", fmt.Sprintf("The API kept answering 429 Too Many Requests%s until the operation's timeout, so the call was given up; the server did not act on it. "+
 			"Apply again later, or raise the operation's timeout.", afterAttempts(err)), true
+	case errors.As(err, new(x509.UnknownAuthorityError)):
+		// Checked before ErrNotSent, which a POST's failed handshake also
+		// is: the useful news is which setting fixes it.
+		return "CleverMaps API certificate not trusted", fmt.Sprintf("%s. Nothing was sent: the connection was given up "+
+			"before any request. If a proxy on this network inspects TLS, give its CA certificate in the provider's "+
+			"%s (or %s).", err, caCertPEMAttr, CACertPEMEnvVar), true
 	case errors.Is(err, client.ErrNotSent):
 		return "CleverMaps API call not sent", fmt.Sprintf("%s. The API did not act on it, so applying again is safe.", err), true
 	}

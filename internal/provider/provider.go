@@ -91,6 +91,7 @@ type providerModel struct {
 	Burst                 types.Int64   `tfsdk:"burst"`
 	MaxConcurrentRequests types.Int64   `tfsdk:"max_concurrent_requests"`
 	AllowInsecureHTTP     types.Bool    `tfsdk:"allow_insecure_http"`
+	CACertPEM             types.String  `tfsdk:"ca_cert_pem"`
 }
 
 type retryModel struct {
@@ -125,6 +126,17 @@ func (p *clevermapsProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 					"(`localhost`, `127.0.0.0/8`, `::1`). Without it such an endpoint is refused, because reset tokens " +
 					"(in the URL) and new passwords (in the body) would cross the network unencrypted. Defaults to `false`.",
 				Optional: true,
+			},
+			caCertPEMAttr: schema.StringAttribute{
+				MarkdownDescription: "PEM text of one or more CA certificates to trust in addition to the system's, for networks " +
+					"whose TLS-inspecting proxy signs with its own CA; for example `file(\"corporate-ca.pem\")`, or a value from " +
+					"a secret store. Text between the certificates (comments) is ignored; anything else, such as a private key " +
+					"or an incomplete block, is refused at validate time. Defaults to the `" + CACertPEMEnvVar + "` environment " +
+					"variable, or else to none. Certificates are always verified, and TLS 1.2 is the oldest version accepted; " +
+					"neither can be turned off. The system's certificates are those Go finds on this machine; on Linux, `SSL_CERT_FILE` " +
+					"and `SSL_CERT_DIR` replace them.",
+				Optional:   true,
+				Validators: []validator.String{caCertPEMValidator{}},
 			},
 			"request_timeout_ms": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How long one request to the API may take, in milliseconds, from 1 to 600000, "+
@@ -221,10 +233,16 @@ func (p *clevermapsProvider) Configure(ctx context.Context, req provider.Configu
 		return
 	}
 
+	caPEM, ok := caCertPEM(cfg.CACertPEM, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+
 	ccfg := client.Config{
 		Endpoint:  endpoint,
 		UserAgent: p.userAgent(req.TerraformVersion),
 		Logger:    tflogAdapter{},
+		CACertPEM: caPEM,
 	}
 	if v := cfg.RequestTimeoutMs; !v.IsNull() && !v.IsUnknown() {
 		ccfg.Timeout = time.Duration(v.ValueInt64()) * time.Millisecond

@@ -4,9 +4,15 @@
 // GET /_standin/outbox shows, and faults can be injected with
 // POST /_standin/faults.
 //
+// It serves live reset tokens and the passwords set with them, so it is kept
+// to this machine: it listens only on a loopback address and answers only
+// requests addressed to localhost or a loopback address, unless -allow-remote
+// names a host that other machines reach it by.
+//
 // Usage:
 //
-//	clevermaps-standin [-listen 127.0.0.1:8080] [-accounts FILE] [-account EMAIL[=Full Name]]...
+//	clevermaps-standin [-listen 127.0.0.1:8080] [-allow-remote HOST]...
+//	                   [-accounts FILE] [-account EMAIL[=Full Name]]...
 //	                   [-token-lifetime 1h] [-password-min 1] [-password-max 100]
 //	                   [-rate-limit 0] [-url-file FILE]
 package main
@@ -18,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -49,6 +56,7 @@ type usageError struct{ error }
 // options is the parsed command line.
 type options struct {
 	listen        string
+	allowRemote   []string
 	accountsFile  string
 	extraAccounts []standin.Account
 	tokenLifetime time.Duration
@@ -61,12 +69,36 @@ type options struct {
 	latencyJitter time.Duration
 }
 
+const usageIntro = `Usage: clevermaps-standin [flags]
+
+Serves a local stand-in of the CleverMaps password-reset API under /rest, and
+GET /_standin/outbox, GET /_standin/journal, POST and DELETE /_standin/faults
+(POSTs need Content-Type: application/json). It hands out live reset tokens
+and passwords, so it listens on a loopback address only and answers only
+requests addressed to localhost or a loopback address (others get 421
+Misdirected Request), unless -allow-remote names a host.
+
+Flags:
+`
+
 // parseFlags parses args, writing usage and flag errors to stderr.
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("clevermaps-standin", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on; 127.0.0.1:0 picks a free port")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageIntro)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on: a loopback one (127.0.0.1, localhost, [::1]) unless -allow-remote is given; 127.0.0.1:0 picks a free port")
+	fs.Func("allow-remote", "also serve other machines that address the stand-in as `HOST` (a host name or IP address, no port; repeatable), and allow any -listen address. "+
+		"Anyone who can reach it can read every reset token and new password it holds", func(v string) error {
+		h, err := standin.ParseRemoteHost(v)
+		if err == nil {
+			o.allowRemote = append(o.allowRemote, h)
+		}
+		return err
+	})
 	fs.StringVar(&o.accountsFile, "accounts", "", "JSON file with an array of accounts (default: built-in demo accounts)")
 	fs.Func("account", "add an account, as EMAIL or EMAIL=Full Name (repeatable)", func(v string) error {
 		a, err := parseAccountFlag(v)
@@ -93,6 +125,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		fmt.Fprintf(stderr, "unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
 		fs.Usage()
 		return o, usageError{errors.New("unexpected arguments")}
+	}
+	if len(o.allowRemote) == 0 {
+		if err := standin.CheckLoopbackListen(o.listen); err != nil {
+			return o, fmt.Errorf("-listen: %w; the stand-in hands out live reset tokens and passwords, "+
+				"so it serves other machines only with -allow-remote HOST", err)
+		}
 	}
 	// Zero would silently select the library defaults, so reject what is not meant.
 	switch {
@@ -173,6 +211,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		RateBurst:         o.rateBurst,
 		Latency:           o.latency,
 		LatencyJitter:     o.latencyJitter,
+		RemoteHosts:       o.allowRemote,
 		// Only method, endpoint and status: paths carry tokens, bodies passwords.
 		RequestLogger: func(method string, ep standin.Endpoint, status int) {
 			if status == 0 {
@@ -193,10 +232,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("write -url-file: %w", err)
 		}
 	}
-	fmt.Fprintf(stdout, "clevermaps-standin listening on %s\n", baseURL)
+	fmt.Fprintln(stdout, listeningLine(s.Addr(), baseURL))
+	if len(o.allowRemote) > 0 {
+		fmt.Fprintf(stderr, "clevermaps-standin: WARNING: serving other machines that address it as %s: "+
+			"anyone who reaches %s can read every reset token and new password\n", strings.Join(o.allowRemote, ", "), s.Addr())
+	}
 
 	<-ctx.Done()
 	return s.Close()
+}
+
+// listeningLine says where the server listens, as bound (so 0.0.0.0 stays
+// 0.0.0.0 and port 0 becomes the real port), and the base URL to use on this
+// machine.
+func listeningLine(bound net.Addr, baseURL string) string {
+	return fmt.Sprintf("clevermaps-standin listening on %s, base URL %s", bound, baseURL)
 }
 
 // writeFileAtomic writes via a rename, so that a script polling for the file

@@ -10,7 +10,7 @@ import (
 // serveAdmin answers the endpoints under /_standin/ that let people and demos
 // look at the outbox and journal and inject faults over HTTP. They are not
 // journaled, rate limited or subject to faults, so that looking does not change
-// what is looked at.
+// what is looked at. Their POSTs need Content-Type: application/json.
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case adminPrefix + "outbox":
@@ -28,6 +28,13 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case adminPrefix + "faults":
 		switch r.Method {
 		case http.MethodPost:
+			// A web page may POST text/plain, a form or multipart to any
+			// address without asking; application/json needs a CORS preflight,
+			// which the stand-in never grants.
+			if !isJSON(r.Header.Get("Content-Type")) {
+				writeAnswer(w, errorAnswer(http.StatusUnsupportedMediaType, "Content-Type must be application/json"))
+				return
+			}
 			writeAnswer(w, s.injectFaultFromJSON(r))
 		case http.MethodDelete:
 			s.ClearFaults()

@@ -187,8 +187,8 @@ func TestContract_contentTypeRequired(t *testing.T) {
 	token := requestToken(t, s, base, adaEmail)
 	mailsBefore := len(s.Outbox())
 	for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "application/jsonx", "application/json-patch+json"} {
-		wantError(t, callAs(t, http.MethodPost, base+"/accounts/passwordReset", ct, `{"email":"ada@example.com"}`), http.StatusUnsupportedMediaType)
-		wantError(t, callAs(t, http.MethodPost, tokenURL(base, token), ct, `{"newPassword":"correct horse"}`), http.StatusUnsupportedMediaType, token)
+		wantError(t, postAs(t, base+"/accounts/passwordReset", ct, `{"email":"ada@example.com"}`), http.StatusUnsupportedMediaType)
+		wantError(t, postAs(t, tokenURL(base, token), ct, `{"newPassword":"correct horse"}`), http.StatusUnsupportedMediaType, token)
 	}
 	if n := len(s.Outbox()); n != mailsBefore {
 		t.Errorf("415 requests sent %d mail(s)", n-mailsBefore)
@@ -197,7 +197,7 @@ func TestContract_contentTypeRequired(t *testing.T) {
 		t.Error("a 415 request set the password")
 	}
 	// Parameters such as charset are fine.
-	if res := callAs(t, http.MethodPost, tokenURL(base, token), "application/json; charset=utf-8", `{"newPassword":"correct horse"}`); res.status != http.StatusNoContent {
+	if res := postAs(t, tokenURL(base, token), "application/json; charset=utf-8", `{"newPassword":"correct horse"}`); res.status != http.StatusNoContent {
 		t.Errorf("application/json with charset: %d %s", res.status, res.body)
 	}
 }

@@ -82,6 +82,17 @@ type Config struct {
 	// test can observe every answer on the wire (standintest.Handler checks
 	// them against the contract).
 	WrapHandler func(http.Handler) http.Handler
+	// RemoteHosts opens the stand-in to other machines; leave it empty to keep
+	// it to this one. By default Start listens only on a loopback address and
+	// ServeHTTP answers only requests whose Host is localhost or a loopback
+	// address (any port), with 421 Misdirected Request otherwise, before
+	// anything is journaled, counted or done. With RemoteHosts set, Start may
+	// listen on any address and requests addressed to one of these host names
+	// or IP addresses (no port; see ParseRemoteHost) are served as well.
+	// Anyone who reaches the stand-in can read every reset token and new
+	// password it has seen. NewServer panics on an entry ParseRemoteHost
+	// refuses.
+	RemoteHosts []string
 }
 
 // Mail is a password-reset mail the stand-in "sent".
@@ -106,7 +117,8 @@ type Request struct {
 // httptest.Server, or it can listen by itself with Start. All methods are safe
 // for concurrent use.
 type Server struct {
-	cfg Config
+	cfg         Config
+	remoteHosts []string // cfg.RemoteHosts in canonical form
 
 	mu       sync.Mutex
 	accounts map[string]*Account    // by lower-case email: assumption A5 in DESIGN.md
@@ -124,6 +136,7 @@ type Server struct {
 	// Set by Start, cleared by Close.
 	httpServer *http.Server
 	baseURL    string
+	addr       net.Addr
 	cancel     context.CancelFunc
 	serving    chan struct{}
 }
@@ -156,6 +169,13 @@ func NewServer(cfg Config) *Server {
 		tokens:   make(map[string]*resetToken),
 		counts:   make(map[Endpoint]int),
 		faults:   make(map[Endpoint]*faultState),
+	}
+	for _, h := range cfg.RemoteHosts {
+		name, err := ParseRemoteHost(h)
+		if err != nil {
+			panic("standin: NewServer: " + err.Error())
+		}
+		s.remoteHosts = append(s.remoteHosts, name)
 	}
 	if cfg.RateLimit > 0 {
 		burst := cfg.RateLimit
@@ -287,7 +307,9 @@ func (s *Server) ClearFaults() {
 
 // Start listens on addr ("" means 127.0.0.1:0, a free loopback port), serves
 // in the background and returns the base URL, e.g.
-// http://127.0.0.1:41234/rest. Close stops it.
+// http://127.0.0.1:41234/rest. Close stops it. Unless Config.RemoteHosts is
+// set, addr must be a loopback address (CheckLoopbackListen), checked before
+// anything listens, and the address bound must be one too.
 func (s *Server) Start(addr string) (baseURL string, err error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -297,9 +319,21 @@ func (s *Server) Start(addr string) (baseURL string, err error) {
 	if s.httpServer != nil {
 		return "", errors.New("standin: server already started")
 	}
+	local := len(s.remoteHosts) == 0
+	if local {
+		if err := CheckLoopbackListen(addr); err != nil {
+			return "", fmt.Errorf("standin: %w; set Config.RemoteHosts to serve other machines", err)
+		}
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", fmt.Errorf("standin: listen: %w", err)
+	}
+	if local {
+		if err := checkBoundLoopback(ln.Addr()); err != nil {
+			_ = ln.Close()
+			return "", fmt.Errorf("standin: listen %s: %w", addr, err)
+		}
 	}
 	// Cancelling the base context ends injected delays when the server closes.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -318,12 +352,23 @@ func (s *Server) Start(addr string) (baseURL string, err error) {
 		_ = srv.Serve(ln) // Always ErrServerClosed or a listener error after Close.
 	}()
 	s.httpServer, s.cancel, s.serving = srv, cancel, serving
+	s.addr = ln.Addr()
 	s.baseURL = "http://" + urlHost(ln.Addr()) + APIPrefix
 	return s.baseURL, nil
 }
 
+// Addr returns the address the server is listening on after Start, exactly as
+// bound (0.0.0.0:18080 when it listens on every interface), or nil before.
+// The base URL may name another: one that a client on this machine can dial.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addr
+}
+
 // urlHost returns the listener's address as a URL host that a client on this
-// machine can dial: an unspecified IP (0.0.0.0, ::) becomes the loopback.
+// machine can dial: an unspecified IP (0.0.0.0, ::), which only
+// Config.RemoteHosts allows, becomes the loopback.
 func urlHost(addr net.Addr) string {
 	tcp, ok := addr.(*net.TCPAddr)
 	if !ok {
@@ -349,7 +394,7 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() { close(s.closing) })
 	s.mu.Lock()
 	srv, cancel, serving := s.httpServer, s.cancel, s.serving
-	s.httpServer, s.cancel, s.serving, s.baseURL = nil, nil, nil, ""
+	s.httpServer, s.cancel, s.serving, s.baseURL, s.addr = nil, nil, nil, "", nil
 	s.mu.Unlock()
 	if srv == nil {
 		return nil
@@ -398,8 +443,14 @@ func classify(r *http.Request) route {
 }
 
 // ServeHTTP answers the API under /rest and the admin endpoints under
-// /_standin/.
+// /_standin/, for requests addressed to a host it serves (Config.RemoteHosts).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.hostAllowed(r.Host) {
+		// Refused before the body is read or anything is journaled, counted,
+		// rate limited or faulted: the request is not for this server.
+		writeAnswer(w, misdirected(r.Host))
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, adminPrefix) {
 		s.serveAdmin(w, r)
 		return

@@ -7,8 +7,9 @@ package batch
 import (
 	"maps"
 	"slices"
-	"strings"
 	"time"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/address"
 )
 
 // Why an address is to be mailed: the values of the resource's to_mail.
@@ -54,11 +55,11 @@ type Plan struct {
 	Previous map[string]string
 }
 
-// Key is what two addresses must share to be the same address. The stand-in
-// matches accounts without regard to case, and so does this package; see
-// DESIGN.md ("Assumptions") for what that means if the API did not.
+// Key is what two addresses must share to be the same address: the
+// project's one rule, address.Key, which the stand-in matches accounts by
+// too.
 func Key(email string) string {
-	return strings.ToLower(email)
+	return address.Key(email)
 }
 
 // Distinct returns emails once each by Key, in their first order and

@@ -196,3 +196,13 @@ func TestTimeoutRule(t *testing.T) {
 		t.Errorf("default for 10,000 addresses %v, want %v", got, want)
 	}
 }
+
+// Distinct uses address.Key, the rule the stand-in matches accounts by: the
+// pairs on which strings.ToLower and strings.EqualFold disagreed, and
+// composed and decomposed forms.
+func TestDistinct_addressKey(t *testing.T) {
+	got := Distinct([]string{"ſam@x.io", "sam@x.io", "İnfo@x.io", "info@x.io", "jos\u00e9@x.io", "jose\u0301@x.io", "JOS\u00c9@x.io"})
+	if want := []string{"ſam@x.io", "İnfo@x.io", "info@x.io", "jos\u00e9@x.io"}; !slices.Equal(got, want) {
+		t.Errorf("Distinct = %q, want %q", got, want)
+	}
+}

@@ -17,6 +17,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/address"
 )
 
 var (
@@ -104,10 +106,14 @@ func (r *passwordResetRequestResource) Schema(ctx context.Context, _ resource.Sc
 			},
 			"email": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Email address of the CleverMaps account that gets the mail. Changing it sends a mail "+
-					"to the new address. Must be one address such as `name@example.com`, at most %d characters.", maxEmailLength),
-				Required:      true,
-				Validators:    []validator.String{emailValidator{}},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+					"to the new address; changing only its case or Unicode form (such as `Ada@example.com` for `ada@example.com`) "+
+					"is the same address, and is recorded without a mail. Must be one address such as `name@example.com`, "+
+					"at most %d characters.", maxEmailLength),
+				Required:   true,
+				Validators: []validator.String{emailValidator{}},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(anotherAddress,
+					"Requires a new mail when the address changes, not when only its case or Unicode form does.",
+					"Requires a new mail when the address changes, not when only its case or Unicode form does.")},
 			},
 			"triggers": schema.MapAttribute{
 				MarkdownDescription: "Arbitrary values that, when changed, send a new reset mail to the same address " +
@@ -207,6 +213,12 @@ func (r *passwordResetRequestResource) ModifyPlan(ctx context.Context, req resou
 			state.Email.ValueString(), sentAt.UTC().Format(time.RFC3339), plan.ResendAfter.ValueString()))
 }
 
+// anotherAddress requires a new mail only when the address is another one
+// by address.Key: a change of case or Unicode form is the same account.
+func anotherAddress(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+	resp.RequiresReplace = !address.Same(req.StateValue.ValueString(), req.PlanValue.ValueString())
+}
+
 // triggersReplace requires a new mail when triggers change, except when a
 // configuration first sets them on an adopted (imported) request.
 func triggersReplace(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
@@ -261,9 +273,9 @@ func parseRequestImportID(id string, now time.Time) (email string, sentAt time.T
 func (r *passwordResetRequestResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {
 }
 
-// Update only records changes of timeouts and resend_after, and the triggers
-// a configuration first gives an adopted request; every other change
-// requires replacement. It sends nothing.
+// Update only records changes of timeouts and resend_after, the triggers a
+// configuration first gives an adopted request, and a new spelling of the
+// same address; every other change requires replacement. It sends nothing.
 func (r *passwordResetRequestResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan passwordResetRequestModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)

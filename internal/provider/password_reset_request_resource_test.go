@@ -717,3 +717,42 @@ func TestParseRequestImportID(t *testing.T) {
 		}
 	}
 }
+
+// A change of only the case or Unicode form of the address is the same
+// account (address.Key): it is recorded in place and mails nobody. Another
+// address is a new mail.
+func TestAccPasswordResetRequest_sameAddressOtherSpelling(t *testing.T) {
+	api := newTestAPI(t)
+	api.AddAccount(standin.Account{Email: "jos\u00e9@example.com", FullName: "José"})
+	const addr = "clevermaps_password_reset_request.test"
+	// Decomposed and in capitals. HCL normalizes string literals to NFC, so
+	// state records the composed form; the change is then one of case.
+	decomposed, recorded := "JOSE\u0301@example.com", "JOS\u00c9@example.com"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:            requestResetConfig(api, "jos\u00e9@example.com", "1"),
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 1}},
+			},
+			{
+				Config: requestResetConfig(api, decomposed, "1"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectRequests{api, standin.EndpointRequestReset, 1},
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("email"), knownvalue.StringExact(recorded)),
+				},
+			},
+			{
+				Config: requestResetConfig(api, adaEmail, "1"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 2}},
+			},
+		},
+	})
+}

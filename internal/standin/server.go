@@ -26,6 +26,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/address"
 )
 
 const (
@@ -190,7 +192,8 @@ func NewServer(cfg Config) *Server {
 	return s
 }
 
-// AddAccount adds a, replacing any account with the same email (in any case).
+// AddAccount adds a, replacing any account with the same email (by address.Key:
+// case and Unicode normalization do not matter).
 // An empty ID is generated, an empty Status becomes ENABLED and missing Links
 // get the self link the API serves. The result must satisfy the official
 // AccountDTO (see Account.Validate): AddAccount panics otherwise, because an
@@ -203,15 +206,15 @@ func (s *Server) AddAccount(a Account) {
 	a = a.withDefaults()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.accounts[strings.ToLower(a.Email)] = &a
+	s.accounts[address.Key(a.Email)] = &a
 }
 
-// Account returns the current state of the account with that email (in any
-// case), including its password, for assertions.
+// Account returns the current state of the account with that email (by
+// address.Key), including its password, for assertions.
 func (s *Server) Account(email string) (Account, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, ok := s.accounts[strings.ToLower(email)]
+	a, ok := s.accounts[address.Key(email)]
 	if !ok {
 		return Account{}, false
 	}
@@ -227,7 +230,7 @@ func (s *Server) IssueToken(email, token string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, ok := s.accounts[strings.ToLower(email)]
+	a, ok := s.accounts[address.Key(email)]
 	if !ok {
 		return fmt.Errorf("standin: no account with email %q", email)
 	}
@@ -238,7 +241,7 @@ func (s *Server) IssueToken(email, token string) error {
 // issueLocked records token for a and "sends" the mail. s.mu must be held.
 func (s *Server) issueLocked(a *Account, token string) {
 	now := s.cfg.Now()
-	s.tokens[token] = &resetToken{email: strings.ToLower(a.Email), expiresAt: now.Add(s.cfg.TokenLifetime)}
+	s.tokens[token] = &resetToken{email: address.Key(a.Email), expiresAt: now.Add(s.cfg.TokenLifetime)}
 	s.outbox = append(s.outbox, Mail{To: a.Email, Token: token, SentAt: now})
 }
 
@@ -255,7 +258,7 @@ func (s *Server) MailsTo(email string) []Mail {
 	defer s.mu.Unlock()
 	var mails []Mail
 	for _, m := range s.outbox {
-		if strings.EqualFold(m.To, email) {
+		if address.Same(m.To, email) {
 			mails = append(mails, m)
 		}
 	}
@@ -595,7 +598,7 @@ func (s *Server) requestReset(body []byte) answer {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, ok := s.accounts[strings.ToLower(email)]
+	a, ok := s.accounts[address.Key(email)]
 	if !ok {
 		return errorAnswer(http.StatusNotFound, "Account not found")
 	}
@@ -642,7 +645,7 @@ func (s *Server) finishReset(token string, body []byte) answer {
 	if v, ok := req["consentGranted"].(bool); ok {
 		a.ConsentGranted = &v
 	}
-	key := strings.ToLower(a.Email)
+	key := address.Key(a.Email)
 	for t, rt := range s.tokens {
 		if rt.email == key {
 			delete(s.tokens, t)

@@ -1192,3 +1192,30 @@ func TestRateBurst(t *testing.T) {
 		t.Fatalf("statuses = %v, want 5 x 404 then 3 x 429", statuses)
 	}
 }
+
+// The stand-in matches accounts by address.Key, the provider's rule:
+// Unicode NFC, then full case folding.
+func TestRequestReset_addressKey(t *testing.T) {
+	s, base := start(t, Config{Accounts: []Account{
+		{Email: "ſam@example.com", FullName: "Sam"},
+		{Email: "İnfo@example.com", FullName: "Info"},
+		{Email: "jos\u00e9@example.com", FullName: "José"},
+	}})
+	for _, c := range []struct {
+		email string
+		want  int
+	}{
+		{"sam@example.com", http.StatusCreated},        // strings.ToLower kept ſ: 404 before
+		{"info@example.com", http.StatusNotFound},      // İ folds to i plus a dot
+		{"jose\\u0301@example.com", http.StatusCreated}, // decomposed: 404 before
+		{"JOS\\u00c9@example.com", http.StatusCreated},
+	} {
+		res := call(t, http.MethodPost, base+"/accounts/passwordReset", `{"email":"`+c.email+`"}`)
+		if res.status != c.want {
+			t.Errorf("%s: %d, want %d", c.email, res.status, c.want)
+		}
+	}
+	if n := len(s.Outbox()); n != 3 {
+		t.Errorf("%d mails, want 3", n)
+	}
+}

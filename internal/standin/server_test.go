@@ -1205,8 +1205,8 @@ func TestRequestReset_addressKey(t *testing.T) {
 		email string
 		want  int
 	}{
-		{"sam@example.com", http.StatusCreated},        // strings.ToLower kept ſ: 404 before
-		{"info@example.com", http.StatusNotFound},      // İ folds to i plus a dot
+		{"sam@example.com", http.StatusCreated},         // strings.ToLower kept ſ: 404 before
+		{"info@example.com", http.StatusNotFound},       // İ folds to i plus a dot
 		{"jose\\u0301@example.com", http.StatusCreated}, // decomposed: 404 before
 		{"JOS\\u00c9@example.com", http.StatusCreated},
 	} {

@@ -77,6 +77,7 @@ type passwordResetRequestModel struct {
 	Triggers    types.Map      `tfsdk:"triggers"`
 	RequestedAt types.String   `tfsdk:"requested_at"`
 	ResendAfter types.String   `tfsdk:"resend_after"`
+	CheckedAt   types.String   `tfsdk:"checked_at"`
 	Timeouts    timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -140,7 +141,8 @@ func (r *passwordResetRequestResource) Schema(ctx context.Context, _ resource.Sc
 				Optional:   true,
 				Validators: []validator.String{durationValidator{}},
 			},
-			"timeouts": createTimeoutAttribute(ctx),
+			checkedAtAttr: checkedAtAttribute(),
+			"timeouts":    createTimeoutAttribute(ctx),
 		},
 	}
 }
@@ -169,20 +171,20 @@ func (r *passwordResetRequestResource) Create(ctx context.Context, req resource.
 		return
 	}
 
+	now := formatTime(r.now())
 	plan.ID = types.StringValue(randomID())
-	plan.RequestedAt = types.StringValue(r.now().UTC().Format(time.RFC3339))
+	plan.RequestedAt = types.StringValue(now)
+	if plan.CheckedAt.IsUnknown() {
+		plan.CheckedAt = types.StringValue(now)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 // ModifyPlan proposes a new mail once resend_after has passed since the
-// recorded one. The replacement is requested on requested_at, which the plan
-// makes unknown: Terraform ignores a replacement path whose value does not
-// change, and the plan then shows why it replaces the resource.
-//
-// The decision depends on the clock. A saved plan that updates this resource
-// in place (timeouts or resend_after changed) and is applied only after the
-// mail has lapsed fails with "inconsistent final plan"; planning again then
-// proposes the replacement.
+// recorded one, as of checked_at (see checked_at.go). The replacement is
+// requested on requested_at, which the plan makes unknown: Terraform ignores
+// a replacement path whose value does not change, and the plan then shows
+// why it replaces the resource.
 func (r *passwordResetRequestResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
 		return // Create or destroy: resend_after has nothing to add.
@@ -201,10 +203,12 @@ func (r *passwordResetRequestResource) ModifyPlan(ctx context.Context, req resou
 	if err != nil {
 		return // Not written by this provider; nothing to measure from.
 	}
-	if r.now().Before(sentAt.Add(after)) {
+	now, ok := checkedAt(state.CheckedAt)
+	if !ok || now.Before(sentAt.Add(after)) {
 		return
 	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("requested_at"), types.StringUnknown())...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(checkedAtAttr), types.StringUnknown())...)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), types.StringUnknown())...)
 	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("requested_at"))
 	resp.Diagnostics.AddAttributeWarning(path.Root("resend_after"), "Password-reset mail due again",
@@ -243,7 +247,8 @@ func (r *passwordResetRequestResource) ImportState(ctx context.Context, req reso
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), randomID())...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("email"), email)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("requested_at"), sentAt.UTC().Format(time.RFC3339))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("requested_at"), formatTime(sentAt))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(checkedAtAttr), formatTime(r.now()))...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, adoptedKey, []byte("true"))...)
 }
 
@@ -269,8 +274,10 @@ func parseRequestImportID(id string, now time.Time) (email string, sentAt time.T
 	return email, sentAt, ""
 }
 
-// Read keeps the state as it is: a sent mail cannot be read back from the API.
-func (r *passwordResetRequestResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {
+// Read keeps the record as it is (a sent mail cannot be read back from the
+// API) and notes the time of the refresh in checked_at.
+func (r *passwordResetRequestResource) Read(ctx context.Context, _ resource.ReadRequest, resp *resource.ReadResponse) {
+	refreshCheckedAt(ctx, r.now(), resp)
 }
 
 // Update only records changes of timeouts and resend_after, the triggers a

@@ -756,3 +756,40 @@ func TestAccPasswordResetRequest_sameAddressOtherSpelling(t *testing.T) {
 		},
 	})
 }
+
+// A saved plan that changes the request in place applies as reviewed even
+// if the mail lapses before the apply; the next fresh plan replaces it.
+func TestAccPasswordResetRequest_savedPlanApplies(t *testing.T) {
+	api := newTestAPI(t)
+	clock := &testClock{}
+	const addr = "clevermaps_password_reset_request.test"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: providerFactoriesWithClock(clock),
+		Steps: []resource.TestStep{
+			{Config: resendAfterConfig(api, "1h")},
+			{
+				// Planned 30 minutes later (not due under 2h), applied 100 minutes
+				// after that, when it is.
+				PreConfig: func() { clock.advance(30 * time.Minute) },
+				Config:    resendAfterConfig(api, "2h"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						advanceClock{clock, 100 * time.Minute},
+					},
+				},
+				// The clock moved on after the plan: the next plan has work.
+				ExpectNonEmptyPlan: true,
+				ConfigStateChecks:  []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 1}},
+			},
+			{
+				Config: resendAfterConfig(api, "2h"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 2}},
+			},
+		},
+	})
+}

@@ -67,6 +67,7 @@ type passwordResetRequestsModel struct {
 	ToMail               types.Map      `tfsdk:"to_mail"`
 	Sent                 types.Map      `tfsdk:"sent"`
 	Unmailed             types.Map      `tfsdk:"unmailed"`
+	CheckedAt            types.String   `tfsdk:"checked_at"`
 	Timeouts             timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -203,7 +204,8 @@ func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.S
 				ElementType: unmailedType,
 				Computed:    true,
 			},
-			"timeouts": batchTimeoutsAttribute(ctx),
+			checkedAtAttr: checkedAtAttribute(),
+			"timeouts":    batchTimeoutsAttribute(ctx),
 		},
 	}
 }
@@ -243,6 +245,7 @@ func (r *passwordResetRequestsResource) ModifyPlan(ctx context.Context, req reso
 	}
 
 	prior := batch.State{}
+	var now time.Time // what resend_after is measured to: see checked_at.go
 	replacing := req.State.Raw.IsNull()
 	if !replacing {
 		var state passwordResetRequestsModel
@@ -253,9 +256,10 @@ func (r *passwordResetRequestsResource) ModifyPlan(ctx context.Context, req reso
 		replacing = !plan.Triggers.Equal(state.Triggers)
 		if !replacing {
 			prior = readBatchState(ctx, state, &resp.Diagnostics)
+			now, _ = checkedAt(state.CheckedAt)
 		}
 	}
-	mp, ok := planFromModel(ctx, plan, prior, r.now(), &resp.Diagnostics)
+	mp, ok := planFromModel(ctx, plan, prior, now, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -385,7 +389,10 @@ func (r *passwordResetRequestsResource) Create(ctx context.Context, req resource
 	}
 }
 
-func (r *passwordResetRequestsResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {
+// Read keeps the record as it is (sent mails cannot be read back from the
+// API) and notes the time of the refresh in checked_at.
+func (r *passwordResetRequestsResource) Read(ctx context.Context, _ resource.ReadRequest, resp *resource.ReadResponse) {
+	refreshCheckedAt(ctx, r.now(), resp)
 }
 
 // Delete only forgets: sent mails cannot be unsent.
@@ -418,7 +425,8 @@ func (r *passwordResetRequestsResource) Update(ctx context.Context, req resource
 // that nobody got a mail is an error and saves nothing, since the next
 // apply then simply starts again.
 func (r *passwordResetRequestsResource) apply(ctx context.Context, m *passwordResetRequestsModel, prior batch.State, isUpdate bool, diags *diag.Diagnostics) bool {
-	mp, ok := planFromModel(ctx, *m, prior, r.now(), diags)
+	now, _ := checkedAt(m.CheckedAt) // as planned: see checked_at.go
+	mp, ok := planFromModel(ctx, *m, prior, now, diags)
 	if !ok {
 		return false
 	}
@@ -446,7 +454,7 @@ func (r *passwordResetRequestsResource) apply(ctx context.Context, m *passwordRe
 	sendCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	out := batch.Settle(mp, r.sendAll(sendCtx, mp.ToMail, concurrencyOf(*m)), r.now().UTC().Format(time.RFC3339))
+	out := batch.Settle(mp, r.sendAll(sendCtx, mp.ToMail, concurrencyOf(*m)), formatTime(r.now()))
 	if !isUpdate && out.NobodyMailed() && len(out.Failures) > 0 {
 		addBatchFailures(diags, out.Failures, len(mp.ToMail), true)
 		return false
@@ -457,6 +465,9 @@ func (r *passwordResetRequestsResource) apply(ctx context.Context, m *passwordRe
 		m.ToMail = toMailValue(mp)
 	} // else it stays exactly as planned: mp.ToMail is the planned list
 	m.Sent, m.Unmailed = resultMaps(ctx, out.Sent, out.Unmailed, diags)
+	if m.CheckedAt.IsUnknown() {
+		m.CheckedAt = types.StringValue(formatTime(r.now()))
+	}
 	return !diags.HasError() || isUpdate
 }
 
@@ -475,7 +486,7 @@ func (r *passwordResetRequestsResource) sendAll(ctx context.Context, emails []st
 	results := make(map[string]batch.Result, len(emails))
 	progress := batch.NewProgress(len(emails))
 	batch.Send(ctx, r.client, emails, workers, func(email string, err error) {
-		results[email] = batch.Result{At: r.now().UTC().Format(time.RFC3339), Err: err}
+		results[email] = batch.Result{At: formatTime(r.now()), Err: err}
 		if counts, report := progress.Record(err); report {
 			tflog.Info(ctx, "clevermaps_password_reset_requests: "+counts.String(), map[string]any{
 				"total": counts.Total, "sent": counts.Sent, "failed": counts.Failed, "unknown": counts.Unknown,

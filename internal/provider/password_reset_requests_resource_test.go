@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -508,5 +509,74 @@ func TestAccPasswordResetRequests_defaultTimeoutFinishesWave(t *testing.T) {
 		if counts[e] != 1 {
 			t.Errorf("%s got %d mails, want 1", e, counts[e])
 		}
+	}
+}
+
+// advanceClock is a pre-apply plan check that only moves the provider's
+// clock: time passing between `plan -out` and `apply` of the saved plan, as
+// in a pipeline where a person reviews the plan. terraform-plugin-testing
+// applies the plan file it checked.
+type advanceClock struct {
+	clock *testClock
+	by    time.Duration
+}
+
+func (a advanceClock) CheckPlan(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse) {
+	a.clock.advance(a.by)
+}
+
+// Saved plans apply as reviewed, whatever falls due before the apply: what
+// resend_after makes due is decided at refresh (checked_at), so the CLI's
+// re-plan during apply computes the same to_mail. Runs on both CLIs.
+func TestAccPasswordResetRequests_savedPlanApplies(t *testing.T) {
+	api := newTestAPI(t)
+	clock := &testClock{}
+	const extra = "extra@example.com"
+	api.AddAccount(standin.Account{Email: extra, FullName: "Extra"})
+	two := providerBlock(api) + batchResource([]string{adaEmail, graceEmail}, `  resend_after = "1h"`)
+	three := providerBlock(api) + batchResource([]string{adaEmail, graceEmail, extra}, `  resend_after = "1h"`)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: providerFactoriesWithClock(clock),
+		Steps: []resource.TestStep{
+			{Config: two},
+			{
+				// Planned at 30 minutes: only the new address. Applied at
+				// 70, when the first two have lapsed: still only the new
+				// address, which is mailed at 70.
+				PreConfig: func() { clock.advance(30 * time.Minute) },
+				Config:    three,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{expectToMail(batch.WhyNew, extra), advanceClock{clock, 40 * time.Minute}},
+				},
+				// The clock moved on after the plan: the next plan has work.
+				ExpectNonEmptyPlan: true,
+				ConfigStateChecks:  []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 3}},
+			},
+			{
+				// Planned at 70: the first two are due, the new one is not.
+				// Applied at 140, when it has lapsed too: exactly the
+				// planned two.
+				Config: three,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{expectToMail(batch.WhyResend, adaEmail, graceEmail), advanceClock{clock, 70 * time.Minute}},
+				},
+				// The clock moved on after the plan: the next plan has work.
+				ExpectNonEmptyPlan: true,
+				ConfigStateChecks:  []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 5}},
+			},
+			{
+				// A fresh plan mails the rest.
+				Config: three,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{expectToMail(batch.WhyResend, extra)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 6}},
+			},
+		},
+	})
+	if got, want := mailCounts(api), map[string]int{adaEmail: 2, graceEmail: 2, extra: 2}; !maps.Equal(got, want) {
+		t.Errorf("mails went to %v, want %v", got, want)
 	}
 }

@@ -26,9 +26,10 @@ var errNotHandedOver = errors.New("the request was not sent")
 // flight, and a shared pause that a 429 sets so that all callers slow down
 // together instead of each one hammering the server on its own schedule.
 //
-// When no rate is configured the pacer is adaptive: it starts unlimited and,
-// from the first 429 on, sends at a rate it learns from the server (see
-// throttled and growLocked).
+// When no rate is configured the pacer is adaptive: it sends without a limit
+// until the first 429, then finds the server's pace with slow start and AIMD
+// (additive increase, multiplicative decrease), as TCP finds a window; see
+// accepted and throttled.
 type pacer struct {
 	limiter  *rate.Limiter
 	adaptive bool
@@ -37,51 +38,47 @@ type pacer struct {
 
 	mu         sync.Mutex
 	pauseUntil time.Time
-	// Adaptive state, guarded by mu.
-	probing      bool        // growing fast after the first 429
-	lastCut      time.Time   // when the rate was last lowered
-	lastDenied   time.Time   // when the rate last held a caller back
-	recentOK     []time.Time // when answers other than 429 arrived, the last second of them
-	recentSent   []time.Time // when requests were handed to the network, the last second of them
-	firstBurst   float64     // answers that got through before the first 429: the server's burst, roughly
-	episodeStart time.Time   // when the pause of the last cut ended
-	episodeOK    int         // answers that got through since episodeStart
-	throttles    int         // 429 answers seen, for tests and logs
-	lowestRate   float64     // the lowest adaptive rate set so far, for tests and logs
+	// Adaptive state beside the limiter's rate, guarded by mu.
+	ssthresh  float64   // slow-start threshold: below it the rate grows fast
+	lastCut   time.Time // when a 429 last lowered the rate
+	throttles int       // 429 answers seen, for tests and logs
 }
 
-// Adaptive pacing constants. They are a compromise between finding a limit
-// quickly (a wave of mails should not crawl) and not provoking a 429 every
-// few seconds once the limit is known (each one stops every caller for the
-// server's Retry-After).
+// Adaptive pacing. TCP counts its window in segments and grows it per
+// acknowledgement; the pacer counts its rate in requests per second and
+// grows it per answer that gets through. Growing by a fixed step per answer
+// grows the rate by a fixed share per second, whatever the server's limit:
+// the pacer knows nothing of the limit in advance. The simulation in
+// pacer_sim_test.go measures these choices against limits from 2 to 500 per
+// second.
 const (
-	// minAdaptiveRate is the slowest the adaptive pacer ever goes.
-	minAdaptiveRate = 0.5
-	// probeStep is how much the rate (per second) grows with every answer
-	// that gets through after the first 429, like TCP's slow start: while
-	// the pacer holds callers back this doubles the rate about every
-	// ln(2)/probeStep seconds.
-	probeStep = 3.0
-	// steadyStep is the same once a second 429 has shown roughly where the
-	// limit is: about 3% a second at 40 requests a second.
-	steadyStep = 0.03
-	// growthNeedsDenial: the rate grows only while it holds callers back,
-	// so that it does not climb far above what is really being sent.
-	growthNeedsDenial = time.Second
-	// cutFactor is what a 429 leaves of the rate estimate that provoked it.
-	cutFactor = 0.9
-	// rateWindow is how far back answers count as the server's pace.
-	rateWindow = time.Second
+	// minRate is where slow start begins after the first 429 (TCP's loss
+	// window of one segment) and the floor of every cut: below one request
+	// a second the server's own Retry-After paces the client anyway.
+	minRate = 1.0
+	// slowStartStep is what each answer adds below the threshold: the rate
+	// grows e-fold every third of a second, from minRate to 500 per second
+	// in about two seconds.
+	slowStartStep = 3.0
+	// avoidStep is what each answer adds above the threshold: half a
+	// percent a second. Each 429 stops every caller for the server's
+	// Retry-After, so probing past a known limit is slow.
+	avoidStep = 0.005
+	// avoidCut is what a 429 above the threshold leaves of the rate. There
+	// the rate has grown only a few percent past the last one refused, so a
+	// tenth is enough and costs less than climbing back from a half. A 429
+	// in slow start halves the rate, as TCP does: the rate may have doubled
+	// while the server's burst was draining and before the 429 came back.
+	avoidCut = 0.9
 )
 
 func newPacer(requestsPerSecond float64, burst, maxConcurrent int) *pacer {
-	p := &pacer{now: time.Now}
+	p := &pacer{now: time.Now, ssthresh: math.Inf(1)}
 	if requestsPerSecond > 0 {
 		p.limiter = rate.NewLimiter(rate.Limit(requestsPerSecond), max(burst, 1))
 	} else {
 		p.adaptive = true
 		p.limiter = rate.NewLimiter(rate.Inf, 1)
-		p.lowestRate = math.Inf(1)
 	}
 	if maxConcurrent > 0 {
 		p.slots = make(chan struct{}, maxConcurrent)
@@ -89,68 +86,59 @@ func newPacer(requestsPerSecond float64, burst, maxConcurrent int) *pacer {
 	return p
 }
 
-// acquire waits for the shared pause, a rate-limit token and a free slot, in
-// that order, and returns the function that frees the slot; it never returns
-// a nil function without an error. It fails with an error wrapping
-// errNotHandedOver when ctx ends first or its deadline would pass before the
-// request's turn comes: then nothing was sent.
+// acquire waits for a free slot, then for the shared pause and a rate-limit
+// token, and returns the function that frees the slot; it never returns a
+// nil function without an error. The slot comes first so that nothing is
+// waited for after the last look at the pause. It fails with an error
+// wrapping errNotHandedOver when ctx ends first (wrapping ctx.Err()) or its
+// deadline would pass before the request's turn comes: then nothing was sent.
 func (p *pacer) acquire(ctx context.Context) (func(), error) {
+	release := func() {}
+	if p.slots != nil {
+		select {
+		case p.slots <- struct{}{}:
+			var once sync.Once
+			release = func() { once.Do(func() { <-p.slots }) }
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: %w", errNotHandedOver, ctx.Err())
+		}
+	}
 	if err := p.takeTurn(ctx); err != nil {
+		release()
 		return nil, err
 	}
-	if p.slots == nil {
-		return func() {}, nil
-	}
-	select {
-	case p.slots <- struct{}{}:
-		var once sync.Once
-		return func() { once.Do(func() { <-p.slots }) }, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: %w", errNotHandedOver, ctx.Err())
-	}
+	return release, nil
 }
 
 // takeTurn waits until no pause is set and a rate-limit token is free. A
 // pause set while the caller waited for its token sends it back to wait
 // for the pause: nothing goes out while the server asked everyone to wait.
+// Callers poll for tokens instead of reserving them: a reservation holds
+// its time when the rate changes, and one made at a lower rate would go out
+// together with one made after the rate grew.
 func (p *pacer) takeTurn(ctx context.Context) error {
 	deadline, hasDeadline := ctx.Deadline()
 	for {
+		now := p.now()
 		p.mu.Lock()
-		until := p.pauseUntil
+		wait := p.pauseUntil.Sub(now)
 		p.mu.Unlock()
-		if wait := until.Sub(p.now()); wait > 0 {
-			if hasDeadline && until.After(deadline) {
-				return fmt.Errorf("%w: the server asked to pause until after this call's deadline", errNotHandedOver)
+		why := "the server asked to pause until after this call's deadline"
+		if wait <= 0 {
+			if p.limiter.AllowN(now, 1) {
+				return nil
 			}
-			if err := sleepCtx(ctx, wait); err != nil {
-				return fmt.Errorf("%w: %w", errNotHandedOver, err)
-			}
-			continue
+			// The time until the next token, at least 1 ns so that the
+			// clock moves on even where rounding says it need not.
+			missing := 1 - p.limiter.TokensAt(now)
+			wait = max(time.Duration(math.Ceil(missing/float64(p.limiter.Limit())*float64(time.Second))), 1)
+			why = "no rate-limit token before this call's deadline"
 		}
-		if p.adaptive {
-			// The adaptive rate changes while callers wait, so they poll
-			// instead of holding reservations made at an older rate.
-			if !p.limiter.Allow() {
-				p.mu.Lock()
-				p.lastDenied = p.now()
-				p.mu.Unlock()
-				interval := time.Duration(float64(time.Second) / max(p.currentRate(), minAdaptiveRate))
-				if err := sleepCtx(ctx, min(interval, 20*time.Millisecond)); err != nil {
-					return fmt.Errorf("%w: %w", errNotHandedOver, err)
-				}
-				continue
-			}
-		} else if err := p.limiter.Wait(ctx); err != nil {
-			// Wait also refuses, without waiting, when the token would come
-			// after ctx's deadline; ctx.Err is still nil then.
-			return fmt.Errorf("%w: no rate-limit token before this call's deadline", errNotHandedOver)
+		if hasDeadline && now.Add(wait).After(deadline) {
+			return fmt.Errorf("%w: %s", errNotHandedOver, why)
 		}
-		p.mu.Lock()
-		paused := p.now().Before(p.pauseUntil)
-		p.mu.Unlock()
-		if !paused {
-			return nil
+		if err := sleepCtx(ctx, wait); err != nil {
+			return fmt.Errorf("%w: %w", errNotHandedOver, err)
 		}
 	}
 }
@@ -166,71 +154,35 @@ func (p *pacer) pause(d time.Duration) {
 	p.mu.Unlock()
 }
 
-// handedOver records that a request is about to go to the network.
-func (p *pacer) handedOver() {
-	if !p.adaptive {
-		return
-	}
-	now := p.now()
-	p.mu.Lock()
-	p.recentSent = append(prune(p.recentSent, now), now)
-	p.mu.Unlock()
-}
-
-// accepted records an answer that was not a 429: the server kept pace with
-// that request, which is what the adaptive rate is learned from.
+// accepted records an answer that was not a 429. An adaptive rate grows
+// with it, by slowStartStep below the threshold and by avoidStep above it,
+// but only while the rate is what holds callers back (the limiter has no
+// token to spare), so that it does not climb far above what is really sent.
 func (p *pacer) accepted() {
 	if !p.adaptive {
 		return
 	}
 	now := p.now()
 	p.mu.Lock()
-	p.recentOK = append(prune(p.recentOK, now), now)
-	if !now.Before(p.episodeStart) {
-		p.episodeOK++
-	}
-	p.growLocked(now)
-	p.mu.Unlock()
-}
-
-// growLocked raises an adaptive rate by one answer's worth (see probeStep
-// and steadyStep), but only while the rate is what holds callers back.
-func (p *pacer) growLocked(now time.Time) {
-	if p.limiter.Limit() == rate.Inf || now.Sub(p.lastDenied) > growthNeedsDenial {
+	defer p.mu.Unlock()
+	if p.limiter.Limit() == rate.Inf || p.limiter.TokensAt(now) >= 1 {
 		return
 	}
-	step := steadyStep
-	if p.probing {
-		step = probeStep
+	step := avoidStep
+	if float64(p.limiter.Limit()) < p.ssthresh {
+		step = slowStartStep
 	}
 	p.limiter.SetLimitAt(now, p.limiter.Limit()+rate.Limit(step))
 }
 
-// prune drops the times older than rateWindow.
-func prune(times []time.Time, now time.Time) []time.Time {
-	i := 0
-	for i < len(times) && now.Sub(times[i]) > rateWindow {
-		i++
-	}
-	return times[i:]
-}
-
 // throttled handles a 429 for a request handed to the network at sentAt:
 // it pauses every caller for the server's Retry-After (capped at maxPause),
-// and an adaptive pacer lowers its rate:
-//
-//   - The first 429 sets the rate to what got through in the last second
-//     (roughly the server's burst), unless the client sent at most one
-//     request in that second: then its own pace cannot be the cause.
-//   - While probing, the rate grows fast (probeStep) until the next 429. After the pause the server's bucket is full again, so what got
-//     through since then, less the first burst, over the time it took, is
-//     the server's rate. The new rate is a little below that, or below half
-//     the refused rate if that is higher.
-//   - After that, each 429 cuts the rate to a little below what got through
-//     in the last second, and the rate grows slowly (steadyStep).
-//
-// A 429 for a request sent before the last cut says nothing new (it was sent
-// at the old rate), so it lowers nothing again.
+// and an adaptive pacer lowers its rate once per episode. A 429 for a
+// request sent before the last cut was sent at the old rate and says
+// nothing new, however soon after a pause it comes back. The first 429
+// ends the unlimited start: slow start from minRate finds the server's pace.
+// A later one lowers the rate, by half in slow start and to avoidCut of it
+// above the threshold, and sets the threshold there.
 func (p *pacer) throttled(sentAt time.Time, retryAfter, maxPause time.Duration) {
 	p.pause(min(retryAfter, maxPause))
 	if !p.adaptive {
@@ -240,40 +192,24 @@ func (p *pacer) throttled(sentAt time.Time, retryAfter, maxPause time.Duration) 
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.throttles++
-	if !p.lastCut.IsZero() && sentAt.Before(p.lastCut) {
+	if sentAt.Before(p.lastCut) {
 		return
 	}
-	p.recentOK = prune(p.recentOK, now)
-	p.recentSent = prune(p.recentSent, now)
-	measured := float64(len(p.recentOK)) / rateWindow.Seconds()
-	var next float64
-	switch {
-	case p.limiter.Limit() == rate.Inf:
-		if len(p.recentSent) <= 1 {
-			return
-		}
-		p.firstBurst = float64(len(p.recentOK))
-		next, p.probing = measured, true
-	case p.probing:
-		var estimate float64
-		if elapsed := now.Sub(p.episodeStart).Seconds(); elapsed > 0.05 {
-			estimate = (float64(p.episodeOK) - p.firstBurst) / elapsed
-		}
-		// Half the refused rate, as TCP halves its window, guards against
-		// an estimate spoiled by scheduling jitter at the server.
-		next, p.probing = max(measured, estimate, float64(p.limiter.Limit())/2)*cutFactor, false
-	default:
-		next = min(float64(p.limiter.Limit()), measured) * cutFactor
-	}
-	next = max(next, minAdaptiveRate)
-	p.limiter.SetLimitAt(now, rate.Limit(next))
-	p.lowestRate = min(p.lowestRate, next)
 	p.lastCut = now
-	p.episodeStart, p.episodeOK = p.pauseUntil, 0
+	r := minRate
+	if p.limiter.Limit() != rate.Inf {
+		cut := avoidCut
+		if float64(p.limiter.Limit()) < p.ssthresh {
+			cut = 0.5
+		}
+		r = max(float64(p.limiter.Limit())*cut, minRate)
+		p.ssthresh = r
+	}
+	p.limiter.SetLimitAt(now, rate.Limit(r))
 }
 
-// currentRate is the pacer's rate in requests per second (+Inf when
-// unlimited).
+// currentRate is the pacer's rate in requests per second (rate.Inf, the
+// largest float64, when unlimited).
 func (p *pacer) currentRate() float64 {
 	return float64(p.limiter.Limit())
 }
@@ -351,7 +287,6 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		attemptCtx = httptrace.WithClientTrace(attemptCtx, &httptrace.ClientTrace{
 			GotConn: func(httptrace.GotConnInfo) { ci.sent.Store(true) },
 		})
-		t.pacer.handedOver()
 		sentAt := t.pacer.now()
 		resp, err := t.next.RoundTrip(req.WithContext(attemptCtx))
 		if err != nil {
@@ -372,7 +307,7 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 
-		retryAfter, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		retryAfter, ok := parseRetryAfter(resp.Header.Get("Retry-After"), t.pacer.now())
 		if !ok {
 			retryAfter = time.Second
 		}

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -67,7 +69,9 @@ func TestPacer_concurrencyBound(t *testing.T) {
 }
 
 func TestPacer_sharedPause(t *testing.T) {
-	p := newPacer(0, 0, 0)
+	// A fixed rate far above what the test sends: the first 429 would set
+	// an adaptive pacer to slow start, which is not what this test is about.
+	p := newPacer(1000, 5, 0)
 	const pause = 200 * time.Millisecond
 	p.throttled(time.Now(), pause, time.Minute)
 	start := time.Now()
@@ -168,78 +172,199 @@ func TestPacer_refusal(t *testing.T) {
 	})
 }
 
-// TestPacer_adaptive checks the adaptive rate's arithmetic with a fake clock
-// (see pacer.throttled for the rules).
-func TestPacer_adaptive(t *testing.T) {
-	now := time.Unix(1_700_000_000, 0)
+// TestPacer_pauseStopsCallerWaitingForSlot: a caller that is already
+// waiting for a concurrency slot when a 429 sets the pause must not go out
+// before the pause ends once the slot frees up. (It used to take its turn
+// first and then wait for the slot, and went out 50 ms into a 1 s pause.)
+func TestPacer_pauseStopsCallerWaitingForSlot(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPacer(0, 0, 1)
+		hold, err := p.acquire(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		went := make(chan time.Duration, 1)
+		go func() {
+			release, err := p.acquire(t.Context())
+			if err != nil {
+				t.Error(err)
+				went <- 0
+				return
+			}
+			went <- time.Since(start)
+			release()
+		}()
+		synctest.Wait() // the second caller waits for the slot
+		p.throttled(time.Now(), time.Second, time.Minute)
+		time.Sleep(50 * time.Millisecond)
+		hold()
+		if d := <-went; d < time.Second {
+			t.Errorf("the waiting caller went out %v after the 1 s pause began", d)
+		}
+	})
+}
+
+// TestPacer_cancelWhileWaitingForToken: Ctrl-C while a call waits for a
+// rate-limit token reports the cancellation, not a deadline it never had.
+func TestPacer_cancelWhileWaitingForToken(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPacer(1, 1, 0)
+		release, err := p.acquire(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		release()
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() {
+			release, err := p.acquire(ctx)
+			if err == nil {
+				release()
+			}
+			done <- err
+		}()
+		time.Sleep(100 * time.Millisecond) // well before the next token
+		cancel()
+		if err := <-done; !errors.Is(err, errNotHandedOver) || !errors.Is(err, context.Canceled) {
+			t.Errorf("got %v, want errNotHandedOver wrapping context.Canceled", err)
+		}
+	})
+}
+
+// adaptiveAt returns an adaptive pacer on a clock the test moves, and a
+// function that takes n tokens and records n answers, as callers that the
+// rate holds back would.
+func adaptiveAt(now *time.Time) (*pacer, func(n int)) {
 	p := newPacer(0, 0, 0)
-	p.now = func() time.Time { return now }
-	send := func(n int, every time.Duration) {
+	p.now = func() time.Time { return *now }
+	answer := func(n int) {
 		for range n {
-			p.handedOver()
+			p.limiter.AllowN(*now, 1)
 			p.accepted()
-			now = now.Add(every)
 		}
 	}
+	return p, answer
+}
+
+// TestPacer_adaptive checks slow start and AIMD step by step (see
+// pacer.accepted and pacer.throttled).
+func TestPacer_adaptive(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	p, answer := adaptiveAt(&now)
+	near := func(what string, want float64) {
+		t.Helper()
+		if got := p.currentRate(); math.Abs(got-want) > 1e-9 {
+			t.Fatalf("%s: rate %v, want %v", what, got, want)
+		}
+	}
+	answer(10)
 	if p.limiter.Limit() != rate.Inf {
-		t.Fatalf("initial rate = %v, want unlimited", p.currentRate())
+		t.Fatalf("rate %v before any 429, want unlimited", p.currentRate())
 	}
 
-	// One lone request refused: the client's pace cannot be the cause.
-	p.handedOver()
-	p.throttled(now, 0, time.Minute)
-	if p.limiter.Limit() != rate.Inf {
-		t.Fatalf("a 429 for a lone request set the rate to %v", p.currentRate())
-	}
-	now = now.Add(2 * time.Second)
-
-	send(10, 10*time.Millisecond)
 	p.throttled(now, time.Second, time.Minute)
-	if got := p.currentRate(); got != 10 {
-		t.Fatalf("rate after the first 429 = %v, want 10 (what got through in the last second)", got)
-	}
-	now = now.Add(time.Second) // the pause
-	pauseEnd := now
+	near("first 429", minRate)
+	now = now.Add(time.Second)
+	answer(5)
+	near("slow start", minRate+5*slowStartStep)
 
-	// Answers grow the rate only while it holds callers back.
-	send(3, 10*time.Millisecond)
-	if got := p.currentRate(); got != 10 {
-		t.Fatalf("rate grew to %v although it held nobody back", got)
-	}
-	p.lastDenied = now
-	sentBeforeCut := now
-	send(17, 20*time.Millisecond)
-	if got, want := p.currentRate(), 10+17*probeStep; math.Abs(got-want) > 0.01 {
-		t.Fatalf("rate after 17 answers while probing = %v, want %v", got, want)
-	}
+	// The rate grows only while it holds callers back: an answer when the
+	// limiter has a token to spare changes nothing.
+	now = now.Add(time.Second)
+	p.accepted()
+	near("answer while the limiter has a token to spare", minRate+5*slowStartStep)
+
+	sentBeforeCut := now.Add(-10 * time.Millisecond)
 	p.throttled(now, time.Second, time.Minute)
-	// Since the pause ended 20 got through, 10 of them the server's burst:
-	// (20-10) over the elapsed time. In the last second 20 got through.
-	// Half the refused rate is 30.5. The largest, times cutFactor.
-	estimate := 10 / now.Sub(pauseEnd).Seconds()
-	want := max(20, estimate, (10+17*probeStep)/2) * cutFactor
-	if got := p.currentRate(); math.Abs(got-want) > 0.01 {
-		t.Fatalf("rate after a 429 while probing = %v, want %v", got, want)
+	half := (minRate + 5*slowStartStep) / 2
+	near("429 in slow start", half)
+	if p.ssthresh != half {
+		t.Fatalf("threshold %v after a 429 in slow start, want %v", p.ssthresh, half)
 	}
 	p.throttled(sentBeforeCut, time.Second, time.Minute)
-	if got := p.currentRate(); math.Abs(got-want) > 0.01 {
-		t.Fatalf("a 429 for a request sent before the cut changed the rate to %v", got)
-	}
+	near("429 for a request sent before the cut", half)
 
-	now = now.Add(time.Second) // the pause
-	p.lastDenied = now
-	send(10, 50*time.Millisecond)
-	grown := want + 10*steadyStep
-	if got := p.currentRate(); math.Abs(got-grown) > 0.01 {
-		t.Fatalf("steady growth over 10 answers gave %v, want %v", got, grown)
-	}
+	now = now.Add(time.Second)
+	answer(100)
+	near("congestion avoidance", half+100*avoidStep)
 	p.throttled(now, time.Second, time.Minute)
-	if got, want := p.currentRate(), min(grown, 10)*cutFactor; math.Abs(got-want) > 0.01 {
-		t.Fatalf("rate after a steady 429 = %v, want %v", got, want)
+	near("429 above the threshold", (half+100*avoidStep)*avoidCut)
+
+	for range 100 {
+		now = now.Add(time.Second)
+		p.throttled(now, time.Second, time.Minute)
 	}
-	if p.throttles != 5 {
-		t.Errorf("throttles = %d, want 5", p.throttles)
+	near("many 429s", minRate)
+	if p.throttles != 104 {
+		t.Errorf("throttles = %d, want 104", p.throttles)
 	}
+}
+
+// TestPacer_oneCutPerEpisode is the second bug: one 429 0.3 s after
+// a 1 s pause cut the rate from 40/s to 10.8/s, because the cut counted the
+// answers of the last second, most of which was the pause. Now each
+// episode costs one multiplicative step, however few answers came since the
+// pause.
+func TestPacer_oneCutPerEpisode(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	p, answer := adaptiveAt(&now)
+	p.throttled(now, 0, time.Minute)
+	p.limiter.SetLimitAt(now, 40)
+	p.ssthresh = 40 // steady at 40/s, above the threshold
+
+	p.throttled(now, time.Second, time.Minute)
+	now = now.Add(time.Second) // the pause
+	sent := now
+	for range 12 { // 0.3 s of answers
+		now = now.Add(25 * time.Millisecond)
+		answer(1)
+	}
+	p.throttled(sent, time.Second, time.Minute)
+	want := (40*avoidCut + 12*avoidStep) * avoidCut
+	if got := p.currentRate(); math.Abs(got-want) > 1e-9 {
+		t.Errorf("rate %.2f/s after a 429 0.3 s after the pause, want %.2f/s (one cut of 10%%)", got, want)
+	}
+}
+
+// roundTripFunc answers a paced transport's requests in a test.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestPaced_retryAfterDateOnPacerClock: a Retry-After date is read on the
+// pacer's clock, like every other time the pacer compares. Here that clock
+// is a day behind the process's, and the date two seconds ahead of it.
+func TestPaced_retryAfterDateOnPacerClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPacer(0, 0, 0)
+		p.now = func() time.Time { return time.Now().Add(-24 * time.Hour) }
+		var sent []time.Time
+		tr := &pacedTransport{pacer: p, maxPause: time.Minute, log: nopLogger{}, next: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			sent = append(sent, time.Now())
+			resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: http.NoBody, Request: r}
+			if len(sent) == 1 {
+				resp.StatusCode = http.StatusTooManyRequests
+				resp.Header.Set("Retry-After", p.now().Add(2*time.Second).UTC().Format(http.TimeFormat))
+			}
+			return resp, nil
+		})}
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://api.invalid/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if len(sent) != 2 {
+			t.Fatalf("%d requests, want 2", len(sent))
+		}
+		if d := sent[1].Sub(sent[0]); d < 2*time.Second {
+			t.Errorf("sent again %v after the 429, want the 2 s its Retry-After date asks for", d)
+		}
+	})
 }
 
 // requestAllOnce requests a reset for every address at once, from one
@@ -359,11 +484,11 @@ func TestPaced_adaptsToServerLimit(t *testing.T) {
 		}
 	}
 	c.pacer.mu.Lock()
-	throttles, lowest := c.pacer.throttles, c.pacer.lowestRate
+	throttles := c.pacer.throttles
 	c.pacer.mu.Unlock()
 	if throttles == 0 {
 		t.Error("the server never answered 429: the test does not exercise adaptation")
 	}
-	t.Logf("%d mails at a server limit of 50/s: %v (N/R = 3s), %d answers 429, lowest rate %.1f/s, final %s",
-		n, time.Since(start).Round(time.Millisecond), throttles, lowest, c.pacer.describeRate())
+	t.Logf("%d mails at a server limit of 50/s: %v (N/R = 3s), %d answers 429, final rate %s",
+		n, time.Since(start).Round(time.Millisecond), throttles, c.pacer.describeRate())
 }

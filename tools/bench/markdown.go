@@ -112,10 +112,11 @@ const howToRead = `## How to read this
   warm-up apply of every variant at N=5.
 - **floor** is N ` + "`terraform_data`" + ` resources with the same ` + "`for_each`" + ` and no HTTP at all: what the CLI itself costs
   for N resources. **x floor(N)** divides a median by the floor's median at the same N; there is no floor for
-  the other sizes (300, 500, 10,000, 100,000), so their targets compare with floor(1,000) or with a physical limit.
+  the other sizes (300, 500, 3,000, 10,000, 100,000), so their targets compare with floor(1,000) or with a physical limit.
 - **Rate-limited rows**: ` + "`batch-rl`" + ` runs against a stand-in limited to 50 requests per second with the
   provider set to the same rate; ` + "`batch-rl-auto`" + ` against 50 per second with a burst of 5 and the provider at
-  its defaults, so that it has to adapt to the 429 answers. **Latency row**: the stand-in takes 100 ms per request,
+  its defaults, so that it has to adapt to the 429 answers, at N=300 and N=3,000 (where the steady pace counts
+  more than finding it). **Latency row**: the stand-in takes 100 ms per request,
   everything at its defaults; its target compares with N x latency / concurrency, the fastest any client holding
   to the batch's default concurrency of 8 could be. **Chunked row**: 100,000 addresses in 100 resources (about 1,000 each), chosen
   by a hash of the address, then a no-change plan and a plan after adding one address, each timed (one run).
@@ -220,8 +221,10 @@ func (rep *report) findings() string {
 		"reads the token URL like the `clevermaps_reset_token` data source does, but returns the raw body and fails on any " +
 		"non-200 status instead of reporting `valid = false`.\n")
 	for _, v := range []*variant{batchLimitedVariant, batchAdaptiveVariant} {
-		if line := rateFinding(largest(rep.Results, v.ID)); line != "" {
-			b.WriteString("- " + line + "\n")
+		for _, r := range casesOf(rep.Results, v.ID) {
+			if line := rateFinding(r); line != "" {
+				b.WriteString("- " + line + "\n")
+			}
 		}
 	}
 	if line := latencyFinding(largest(rep.Results, batchLatencyVariant.ID)); line != "" {
@@ -264,12 +267,12 @@ func rateFinding(r *caseResult) string {
 	if v == batchAdaptiveVariant {
 		how = "the provider is at its defaults (no `requests_per_second`): it has to find the pace from the 429 answers and their Retry-After"
 	}
-	return fmt.Sprintf("**Rate-limited batch, %s**: the stand-in allows %g requests per second (a bucket of %d, 429 with "+
+	return fmt.Sprintf("**Rate-limited batch, %s, N=%s**: the stand-in allows %g requests per second (a bucket of %d, 429 with "+
 		"Retry-After past it) and %s. Sending %d requests at that limit takes at least %s. Over %d run(s) the stand-in refused %d "+
 		"requests with 429 (each retried; the traffic check counts only the 201s as sends). Of the median apply of %s, %s "+
 		"passed before the first request (planning), %s between the first and the last (the pacing), and %s after the last "+
 		"(recording the result).",
-		v.ID, v.RateLimit, burst, how, n, formatSeconds(perSecond(n-1, v.RateLimit)), len(r.Samples), rejected,
+		v.ID, thousands(n), v.RateLimit, burst, how, n, formatSeconds(perSecond(n-1, v.RateLimit)), len(r.Samples), rejected,
 		formatSeconds(w), formatSeconds(f), formatSeconds(l-f), formatSeconds(w-l))
 }
 

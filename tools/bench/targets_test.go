@@ -33,26 +33,36 @@ func TestLatencyTargetComparesWithThePhysicalLimit(t *testing.T) {
 	}
 }
 
-func TestAdaptiveRateTarget(t *testing.T) {
-	// N=300 at 50/s: N/R = 6 s, bound 1.3 x 6 + 3 = 10.8 s.
-	results := []*caseResult{caseWith(batchAdaptiveVariant, 300, 10700*time.Millisecond)}
-	ts := evaluateTargets(results)
-	var found bool
-	for _, tg := range ts {
-		if strings.HasPrefix(tg.Name, "rate-limited batch N=300") {
-			found = true
-			if !strings.Contains(tg.Name, "(10.8 s)") || tg.status() != "met" {
-				t.Errorf("%s: %s (%s), want met with a bound of 10.8 s", tg.Name, tg.status(), tg.Measured)
+func TestAdaptiveRateTargets(t *testing.T) {
+	// At 50/s: N=300 takes N/R = 6 s, bound 1.3 x 6 = 7.8 s; N=3,000 takes
+	// 60 s, bound 1.15 x 60 = 69 s.
+	for _, tc := range []struct {
+		n           int
+		prefix      string
+		bound       string
+		under, over time.Duration
+	}{
+		{300, "rate-limited batch N=300 at", "(7.80 s)", 7790 * time.Millisecond, 7810 * time.Millisecond},
+		{3000, "rate-limited batch N=3,000 at", "(69.0 s)", 68900 * time.Millisecond, 69100 * time.Millisecond},
+	} {
+		for _, wall := range []time.Duration{tc.under, tc.over} {
+			want := "met"
+			if wall == tc.over {
+				want = "NOT MET"
 			}
-		}
-	}
-	if !found {
-		t.Fatal("no target for the adaptive rate-limited batch")
-	}
-	results[0].Samples[0].Apply.Wall = 10900 * time.Millisecond
-	for _, tg := range evaluateTargets(results) {
-		if strings.HasPrefix(tg.Name, "rate-limited batch N=300") && tg.status() != "NOT MET" {
-			t.Errorf("10.9 s: %s, want NOT MET", tg.status())
+			results := []*caseResult{caseWith(batchAdaptiveVariant, 300, wall), caseWith(batchAdaptiveVariant, 3000, wall)}
+			found := false
+			for _, tg := range evaluateTargets(results) {
+				if strings.HasPrefix(tg.Name, tc.prefix) {
+					found = true
+					if !strings.Contains(tg.Name, tc.bound) || tg.status() != want {
+						t.Errorf("%s at %v: %s (%s), want %s with a bound of %s", tg.Name, wall, tg.status(), tg.Measured, want, tc.bound)
+					}
+				}
+			}
+			if !found {
+				t.Fatalf("no target for the adaptive rate-limited batch at N=%d", tc.n)
+			}
 		}
 	}
 }

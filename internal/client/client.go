@@ -251,6 +251,10 @@ func (c *Client) do(ctx context.Context, ci *callInfo, method string, u *url.URL
 			return nil, fmt.Errorf("%s: encoding request: %w", ci.op, err)
 		}
 	}
+	// The retry hook logs transport errors, which can quote what the server
+	// sent back (a malformed header echoing the request line, say): it needs
+	// the call's secrets to scrub them.
+	ci.secrets = secrets
 	ctx = withCallInfo(ctx, ci)
 	req, err := retryablehttp.NewRequestWithContext(ctx, method, u.String(), bodyOrNil(body))
 	if err != nil {
@@ -301,7 +305,7 @@ func (c *Client) apiError(ci *callInfo, r *response, secrets ...string) *APIErro
 	return &APIError{
 		Op:         ci.op,
 		StatusCode: r.status,
-		Message:    redactString(errorMessage(r.body), secrets...),
+		Message:    errorMessage(r.body, secrets...),
 		Attempts:   ci.attempts,
 	}
 }
@@ -316,14 +320,20 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		// not act on, so nothing is outstanding while the client waits: a
 		// call cancelled during that wait has a known outcome.
 		ci.sent.Store(false)
+	}
+	// retryablehttp asks after the last attempt too; a line saying
+	// "retrying" then would announce a request that never comes.
+	if retry && ci.attempts <= c.http.RetryMax {
 		fields := map[string]any{"operation": string(ci.op), "attempt": ci.attempts}
 		if resp != nil {
 			fields["status"] = resp.StatusCode
 			if ra := resp.Header.Get("Retry-After"); ra != "" {
-				fields["retry_after"] = ra
+				// The server chose this text; it gets the same care as
+				// its error messages.
+				fields["retry_after"] = safeMessage(ra, ci.secrets...)
 			}
 		} else if err != nil {
-			fields["error"] = redactTransportError(err).Error()
+			fields["error"] = redactTransportError(err, ci.secrets...).Error()
 		}
 		c.log.Warn(ctx, "CleverMaps API call failed, retrying", fields)
 	}

@@ -35,6 +35,13 @@ var (
 	// out of attempts or time. Repeating the call later is safe.
 	ErrNotSent = errors.New("not sent")
 
+	// ErrNotCleverMaps reports an answer with a success status that the
+	// CleverMaps API would not give: a verification without the account's
+	// required fields, or a page (a login form, a gateway's greeting) where
+	// the API answers with no body. Whatever answered is most likely not the
+	// API: a wrong endpoint, or a proxy that answers everything itself.
+	ErrNotCleverMaps = errors.New("the endpoint does not answer as the CleverMaps API does")
+
 	// ErrTokenProbablyConsumed reports that a finish-reset call failed
 	// ambiguously and a follow-up verification found the token gone: the
 	// first attempt most likely changed the password.
@@ -127,6 +134,23 @@ type ResponseError struct {
 func (e *ResponseError) Error() string {
 	return fmt.Sprintf("%s: unusable response (status %d): %s", e.Op, e.StatusCode, e.Reason)
 }
+
+// UnexpectedResponseError is a success status whose answer the CleverMaps
+// API would not give (see ErrNotCleverMaps). Reason says what was wrong with
+// it; it never quotes the body, which may be a page that echoes the request.
+type UnexpectedResponseError struct {
+	Op         Operation
+	StatusCode int
+	Reason     string
+}
+
+func (e *UnexpectedResponseError) Error() string {
+	return fmt.Sprintf("%s: %s: it answered %d %s, but %s; check that the endpoint is the API's base URL and that no proxy answers in its place",
+		e.Op, ErrNotCleverMaps, e.StatusCode, http.StatusText(e.StatusCode), e.Reason)
+}
+
+// Is matches ErrNotCleverMaps.
+func (e *UnexpectedResponseError) Is(target error) bool { return target == ErrNotCleverMaps }
 
 // NotSentError wraps the failure of a non-idempotent call that certainly was
 // not acted on (see ErrNotSent).

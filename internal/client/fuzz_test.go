@@ -72,6 +72,45 @@ func FuzzErrorMessage(f *testing.F) {
 	})
 }
 
+// FuzzSafeMessage checks that no rendering of a secret (its forms on the
+// wire, or its text with whitespace collapsed) survives safeMessage, whatever
+// text surrounds it and however the server spaced it, and that the result
+// keeps its bound.
+func FuzzSafeMessage(f *testing.F) {
+	for _, seed := range []struct {
+		secret, before, after string
+		wrap                  bool
+	}{
+		{"correct  horse  battery  staple", "rejected value [", "]", false},
+		{"correct\thorse\u00a0battery", "rejected value [", "]", false},
+		{"correct horse battery staple", "rejected value [", "]", true},
+		{"Long-SECRET-" + strings.Repeat("0123456789abcdef", 25), "rejected value [", "]", false},
+		{"pw-SECRET", strings.Repeat("x", maxMessageLen-12), " tail", false},
+		{"ends in…", strings.Repeat("y", maxMessageLen-7) + "ends in", "zz", false},
+		{" \x01 SECRET\x7f", "", "", false},
+	} {
+		f.Add(seed.secret, seed.before, seed.after, seed.wrap)
+	}
+	f.Fuzz(func(t *testing.T, secret, before, after string, wrap bool) {
+		if len(secret) < 4 {
+			return
+		}
+		echoed := secret
+		if wrap { // A server that wrapped the line at each space.
+			echoed = strings.ReplaceAll(secret, " ", "\r\n\t")
+		}
+		got := safeMessage(before+echoed+after, secret)
+		for _, form := range secretRenderings(secret) {
+			if len(form) >= 4 && strings.Contains(got, form) {
+				t.Fatalf("safeMessage(%q, %q) = %q still shows %q", before+echoed+after, secret, got, form)
+			}
+		}
+		if n := utf8.RuneCountInString(strings.TrimSuffix(got, "…")); n > maxMessageLen+len(redacted) {
+			t.Errorf("safeMessage(…) is %d characters long", n)
+		}
+	})
+}
+
 // secretForms are the forms in which a secret can show up in a URL or a body.
 func secretForms(secret string) [3]string {
 	return [3]string{secret, url.PathEscape(secret), url.QueryEscape(secret)}

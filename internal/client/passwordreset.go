@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -94,9 +95,32 @@ func (c *Client) VerifyResetToken(ctx context.Context, token string) (*Account, 
 	}
 	var acct Account
 	if err := json.Unmarshal(r.body, &acct); err != nil {
-		return nil, &ResponseError{Op: ci.op, StatusCode: r.status, Reason: "the body is not the expected JSON account: " + redactString(cleanMessage(err.Error()), token)}
+		if looksLikeHTML(r) {
+			return nil, &UnexpectedResponseError{Op: ci.op, StatusCode: r.status, Reason: "its body is an HTML page (a sign-in form or a proxy's page, for example), where the API answers with the account as JSON"}
+		}
+		return nil, &ResponseError{Op: ci.op, StatusCode: r.status, Reason: "the body is not the expected JSON account: " + safeMessage(err.Error(), token)}
+	}
+	if missing := missingAccountFields(&acct); len(missing) > 0 {
+		// A 200 with {}, null or some other JSON would otherwise pass for
+		// a valid token of an account with no id or address.
+		return nil, &UnexpectedResponseError{Op: ci.op, StatusCode: r.status,
+			Reason: "its body is not an account: " + strings.Join(missing, ", ") + " missing or empty, which the API's AccountDTO requires"}
 	}
 	return &acct, nil
+}
+
+// missingAccountFields names the fields the contract requires of an account
+// (AccountDTO: id, email, and fullName of at least one character) that acct
+// lacks. An empty id or email is counted as missing too: the API's accounts
+// always have both, and an account without them identifies no one.
+func missingAccountFields(acct *Account) []string {
+	var missing []string
+	for _, f := range []struct{ name, value string }{{"id", acct.ID}, {"email", acct.Email}, {"fullName", acct.FullName}} {
+		if f.value == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	return missing
 }
 
 // FinishPasswordReset sets a new password with a reset token
@@ -142,9 +166,17 @@ func (c *Client) finishOnce(ctx context.Context, token string, body FinishResetR
 }
 
 // postOutcome turns the result of a non-idempotent call into its error:
-// nil for 2xx, *OutcomeUnknownError when the server may have acted,
-// *NotSentError when it certainly did not, and the plain error (an *APIError
-// the server answered with) otherwise.
+// nil for a 2xx the API could have sent, *OutcomeUnknownError when the server
+// may have acted, *NotSentError when it certainly did not, and the plain
+// error (an *APIError the server answered with) otherwise.
+//
+// A 2xx whose body shows that something other than the API answered (see
+// unrecognizedSuccess) is not a success. For the finish it is an
+// *UnexpectedResponseError: the reset must not be recorded as done while the
+// old password may still work. For the send it is an unknown outcome: the
+// request was delivered to something that answered 2xx, and whether a mail
+// went out cannot be known; reporting it as a plain failure would let a
+// caller send it again, and the person would get two mails.
 func (c *Client) postOutcome(ci *callInfo, r *response, err error, secrets ...string) error {
 	if err != nil {
 		var re *ResponseError
@@ -163,7 +195,15 @@ func (c *Client) postOutcome(ci *callInfo, r *response, err error, secrets ...st
 	}
 	switch {
 	case r.status >= 200 && r.status < 300:
-		return nil
+		reason := unrecognizedSuccess(ci.op, r)
+		if reason == "" {
+			return nil
+		}
+		uerr := &UnexpectedResponseError{Op: ci.op, StatusCode: r.status, Reason: reason}
+		if ci.op == OpRequestReset {
+			return &OutcomeUnknownError{Op: ci.op, Cause: uerr}
+		}
+		return uerr
 	case isAmbiguousStatus(r):
 		return &OutcomeUnknownError{Op: ci.op, Cause: c.apiError(ci, r, secrets...)}
 	case isRefusal(r):
@@ -171,6 +211,44 @@ func (c *Client) postOutcome(ci *callInfo, r *response, err error, secrets ...st
 	default:
 		return c.apiError(ci, r, secrets...)
 	}
+}
+
+// documentedSuccess is the status the contract gives each POST's success;
+// the API sends it with no body.
+var documentedSuccess = map[Operation]int{
+	OpRequestReset: http.StatusCreated,
+	OpFinishReset:  http.StatusNoContent,
+}
+
+// unrecognizedSuccess says why a 2xx answer to a POST cannot have come from
+// the API, or returns "" when it may have. The documented status, or any 2xx
+// with an empty body, counts as the API's answer: a stricter check would call
+// a real mail a failure, and a caller could then send it again. Any other
+// 2xx with a body (a sign-in page, a gateway's "OK", JSON of some other
+// service) is not what the API sends, so it does not show that the call was
+// done (nor that it was not: see postOutcome).
+func unrecognizedSuccess(op Operation, r *response) string {
+	want := documentedSuccess[op]
+	body := bytes.TrimSpace(r.body)
+	if r.status == want || len(body) == 0 {
+		return ""
+	}
+	kind := "a text body"
+	switch {
+	case looksLikeHTML(r):
+		kind = "an HTML page (a sign-in form or a proxy's page, for example)"
+	case json.Valid(body):
+		kind = "a JSON body"
+	}
+	return fmt.Sprintf("its body is %s, where the API answers %d %s with no body", kind, want, http.StatusText(want))
+}
+
+// looksLikeHTML reports an answer that is a web page: declared as HTML, or a
+// body that starts with markup.
+func looksLikeHTML(r *response) bool {
+	ct := strings.ToLower(r.header.Get("Content-Type"))
+	return strings.HasPrefix(ct, "text/html") || strings.HasPrefix(ct, "application/xhtml") ||
+		strings.HasPrefix(string(bytes.TrimSpace(r.body)), "<")
 }
 
 func (c *Client) tokenURL(token string) *url.URL {

@@ -2,6 +2,7 @@ package client
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"net/url"
 	"slices"
@@ -12,8 +13,10 @@ import (
 const redacted = "[REDACTED]"
 
 // redactString removes every occurrence of each secret from s, in the forms
-// in which a secret can show up in a URL or a body: as is, path-escaped and
-// query-escaped. Empty secrets are ignored.
+// in which a secret can show up in a URL or a body: as is, path-escaped,
+// query-escaped and as a JSON string's content (how a request body carries
+// it, so a server that echoes the body it got shows that form). Empty secrets
+// are ignored.
 //
 // All occurrences are found before anything is replaced, and overlapping ones
 // are replaced together, so that no character of any occurrence survives
@@ -23,17 +26,7 @@ const redacted = "[REDACTED]"
 // contain one (a secret "EDAC"); in those rare cases a mask made of a character
 // that no form of any secret contains is used instead.
 func redactString(s string, secrets ...string) string {
-	var forms []string
-	for _, secret := range secrets {
-		if secret == "" {
-			continue
-		}
-		for _, form := range []string{secret, url.PathEscape(secret), url.QueryEscape(secret)} {
-			if !slices.Contains(forms, form) {
-				forms = append(forms, form)
-			}
-		}
-	}
+	forms := formsOf(secrets)
 	spans := secretSpans(s, forms)
 	if len(spans) == 0 {
 		return s
@@ -46,6 +39,39 @@ func redactString(s string, secrets ...string) string {
 	}
 	// The secrets use every printable ASCII character; nothing of s is safe.
 	return ""
+}
+
+// formsOf lists, without repeats, every form of the non-empty secrets.
+func formsOf(secrets []string) []string {
+	var forms []string
+	for _, secret := range secrets {
+		if secret == "" {
+			continue
+		}
+		for _, form := range []string{secret, url.PathEscape(secret), url.QueryEscape(secret), jsonForm(secret)} {
+			if !slices.Contains(forms, form) {
+				forms = append(forms, form)
+			}
+		}
+	}
+	return forms
+}
+
+// SecretForms returns secret in every form in which the client may send it
+// or a server may echo it (see redactString), so that a caller can mask the
+// same forms elsewhere, for example in its own log lines.
+func SecretForms(secret string) []string {
+	return formsOf([]string{secret})
+}
+
+// jsonForm is secret as encoding/json writes it inside a string, quotes
+// removed: what the request bodies carry.
+func jsonForm(secret string) string {
+	b, err := json.Marshal(secret)
+	if err != nil || len(b) < 2 {
+		return secret
+	}
+	return string(b[1 : len(b)-1])
 }
 
 // span is the byte range [start, end) of a string.

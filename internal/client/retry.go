@@ -18,6 +18,10 @@ import (
 type callInfo struct {
 	op         Operation
 	idempotent bool
+	// secrets are the call's secrets (its token, its new password), so that
+	// log lines written on the way, not only the returned error, are
+	// scrubbed of them.
+	secrets []string
 	// attempts counts the attempts of this call (set by the request hook);
 	// requests refused with 429 and sent again do not count.
 	attempts int

@@ -1,7 +1,15 @@
 package client
 
 import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -152,5 +160,113 @@ func TestBackoffRetryAfter(t *testing.T) {
 				t.Errorf("backoff = %v, want the exponential wait within [20ms, 40ms]", got)
 			}
 		})
+	}
+}
+
+// logRecorder is a Logger that keeps every line, fields included, as text.
+type logRecorder struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logRecorder) record(level, msg string, fields map[string]any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, fmt.Sprintf("%s %s %v", level, msg, fields))
+}
+
+func (l *logRecorder) Debug(_ context.Context, msg string, fields map[string]any) {
+	l.record("DEBUG", msg, fields)
+}
+
+func (l *logRecorder) Warn(_ context.Context, msg string, fields map[string]any) {
+	l.record("WARN", msg, fields)
+}
+
+// headerEchoServer answers every request with a malformed header line that
+// echoes the request line, the path decoded and the path query-escaped, so
+// that Go's transport error quotes the request's path in every form. It
+// serves until the test ends.
+func headerEchoServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return // The listener was closed.
+			}
+			go func() {
+				defer conn.Close()
+				_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+				r := bufio.NewReader(conn)
+				requestLine, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				for { // Skip the headers.
+					line, err := r.ReadString('\n')
+					if err != nil || line == "\r\n" {
+						break
+					}
+				}
+				requestLine = strings.TrimSpace(requestLine)
+				path := strings.Fields(requestLine)[1]
+				decoded, _ := url.PathUnescape(path)
+				// No colon: the line is not a header, and the transport
+				// says so, quoting it.
+				echo := strings.ReplaceAll("Echo "+requestLine+" "+decoded+" "+url.QueryEscape(decoded), ":", "")
+				_, _ = fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n%s\r\n\r\n", echo)
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/rest"
+}
+
+// TestRetryLogNeverShowsTheToken: a server that echoes the request line in a
+// malformed header makes Go's transport error quote the token's path. The
+// retry's WARN line must be scrubbed of the call's secrets like the returned
+// error is, in every form.
+func TestRetryLogNeverShowsTheToken(t *testing.T) {
+	const token = "hdr-SECRET t0k+é~"
+	log := &logRecorder{}
+	cfg := faultConfig(headerEchoServer(t))
+	cfg.Logger = log
+	c := newFaultClient(t, cfg)
+
+	_, err := c.VerifyResetToken(t.Context(), token)
+	var te *TransportError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "malformed MIME header") {
+		t.Fatalf("got %T %v, want a *TransportError for the malformed header", err, err)
+	}
+
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	retries := 0
+	for _, line := range log.lines {
+		if strings.Contains(line, "retrying") && strings.Contains(line, "malformed MIME header") {
+			retries++
+		}
+	}
+	if retries == 0 {
+		t.Fatalf("no retry line quotes the transport error; the check below would read nothing:\n%s", strings.Join(log.lines, "\n"))
+	}
+	// Three attempts, two retries: no line announces a retry after the last.
+	if retries != 2 {
+		t.Errorf("%d retry lines, want 2", retries)
+	}
+	for _, text := range append(log.lines, err.Error()) {
+		for _, form := range []string{token, url.PathEscape(token), url.QueryEscape(token)} {
+			if strings.Contains(text, form) {
+				t.Errorf("%q shows the token as %q", text, form)
+			}
+		}
+		if strings.Contains(text, "SECRET") {
+			t.Errorf("%q shows part of the token", text)
+		}
 	}
 }

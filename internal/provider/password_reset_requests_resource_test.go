@@ -470,6 +470,57 @@ func TestAccPasswordResetRequests_unknownOutcome(t *testing.T) {
 	}
 }
 
+// A 200 sign-in page in place of the API's 201 does not prove a mail went
+// out, nor that none did: the address is left as outcome_unknown, and, like
+// any unknown outcome, it is not mailed again until the configuration says
+// so. Neither a recorded success nor a plain failure, either of which the
+// next apply would act on.
+func TestAccPasswordResetRequests_answerNotFromAPI(t *testing.T) {
+	api := newTestAPI(t)
+	const addr = "clevermaps_password_reset_requests.wave"
+	api.InjectFault(standin.EndpointRequestReset, standin.Fault{Status: 200, Body: signInPage, ContentType: "text/html", Times: 1})
+	emails := []string{adaEmail}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: providerBlock(api) + batchResource(emails, ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectSentKeys(),
+					expectUnmailed(map[string]string{adaEmail: "outcome_unknown"}),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("unmailed").AtMapKey(adaEmail).AtMapKey("detail"),
+						knownvalue.StringRegexp(regexp.MustCompile(`does not answer as the CleverMaps API does`))),
+					expectRequests{api, standin.EndpointRequestReset, 1},
+				},
+			},
+			{
+				// Not sent again by default: the plan is empty.
+				Config: providerBlock(api) + batchResource(emails, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 1}},
+			},
+			{
+				Config: providerBlock(api) + batchResource(emails, "  retry_unknown_outcomes = true"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{expectToMail("retry", adaEmail)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectSentKeys(adaEmail),
+					expectUnmailed(nil),
+					expectRequests{api, standin.EndpointRequestReset, 2},
+				},
+			},
+		},
+	})
+	// The page answered in the API's place, so only the requested retry mailed.
+	if got, want := mailCounts(api), map[string]int{adaEmail: 1}; !maps.Equal(got, want) {
+		t.Errorf("mails went to %v, want %v", got, want)
+	}
+}
+
 // The default timeout grows with the wave. At CI scale: 300 addresses
 // against a server that takes 250 ms per request and allows 20 requests a
 // second, with the provider at its defaults and the rule shrunk to one

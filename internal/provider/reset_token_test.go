@@ -1,10 +1,13 @@
 package provider
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
 )
 
 // TestResetTokenType checks that the object type the token code builds its
@@ -89,6 +92,27 @@ func TestResetTokenRead(t *testing.T) {
 			}
 			if wantV := tftypes.NewValue(resetTokenType, want); !got.Equal(wantV) {
 				t.Errorf("state\n%s\nwant\n%s", got, wantV)
+			}
+		})
+	}
+}
+
+// TestResetTokenRead_notAnAccount reads the data source against an endpoint
+// that answers 200 with JSON that is not an account. Before, that was a
+// valid token of an account with no id or email; it must be an error that
+// says the endpoint does not answer as the API does.
+func TestResetTokenRead_notAnAccount(t *testing.T) {
+	api := newTestAPI(t)
+	ps := newProtocolServer(t, map[string]tftypes.Value{"endpoint": str(api.URL())})
+	for _, body := range []string{`{}`, `null`, `{"unrelated":true}`} {
+		t.Run(body, func(t *testing.T) {
+			api.ClearFaults()
+			api.InjectFault(standin.EndpointVerifyToken, standin.Fault{Status: 200, Body: body})
+			resp := ps.readDataSource(t, "clevermaps_reset_token", map[string]tftypes.Value{"token": str("tok-any")})
+			text := diagText(resp.Diagnostics)
+			if !hasErrors(resp.Diagnostics) || !strings.Contains(text, "Verifying the reset token failed") ||
+				!strings.Contains(text, "does not answer as the CleverMaps API does") {
+				t.Errorf("diagnostics:\n%s", text)
 			}
 		})
 	}

@@ -2,18 +2,22 @@ package provider
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -28,6 +32,12 @@ import (
 type secretScanner struct {
 	t       *testing.T
 	secrets []string
+	// pieces, when set, makes a piece of a secret (pieceLen characters in a
+	// row) count as a leak too: a truncated secret, or one shown with its
+	// whitespace collapsed, never appears whole. Off by default, since short
+	// pieces of the older tests' secrets (such as "Password") occur in
+	// ordinary text.
+	pieces bool
 	// workDir holds the test's working directories (TF_ACC_TEMP_DIR, kept
 	// with TF_ACC_PERSIST_WORKING_DIR) and logPath the CLI's and the
 	// provider's TRACE log (TF_ACC_LOG_PATH).
@@ -52,7 +62,7 @@ func newSecretScanner(t *testing.T, secrets ...string) *secretScanner {
 func (s *secretScanner) forms() []string {
 	var out []string
 	for _, secret := range s.secrets {
-		out = append(out, secret, url.PathEscape(secret), url.QueryEscape(secret))
+		out = append(out, secretRenderings(secret)...)
 	}
 	return out
 }
@@ -66,6 +76,49 @@ func (s *secretScanner) check(where string, data []byte) {
 			s.t.Errorf("a secret (%d characters) appears in %s", len(form), where)
 		}
 	}
+	if s.pieces {
+		for _, secret := range s.secrets {
+			if piece := leakedPiece(string(data), secret); piece != "" {
+				s.t.Errorf("a piece of a secret (%q) appears in %s", piece, where)
+			}
+		}
+	}
+}
+
+// secretRenderings are the strings a secret must not show up as: its forms on
+// the wire (as is, path-escaped, query-escaped, JSON-escaped as in a request
+// body) and as text with its whitespace and unprintable characters collapsed
+// into single spaces, the way a cleaned message would show it.
+func secretRenderings(secret string) []string {
+	j, _ := json.Marshal(secret)
+	return []string{
+		secret, url.PathEscape(secret), url.QueryEscape(secret), string(j[1 : len(j)-1]),
+		strings.Join(strings.FieldsFunc(secret, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }), " "),
+	}
+}
+
+// pieceLen is the length of the shortest piece of a secret that leakedPiece
+// counts as a leak.
+const pieceLen = 8
+
+// leakedPiece returns a piece of secret that text shows (pieceLen characters
+// in a row of one of its renderings, or a whole rendering if shorter), or "".
+func leakedPiece(text, secret string) string {
+	for _, form := range secretRenderings(secret) {
+		runes := []rune(form)
+		if len(runes) <= pieceLen {
+			if form != "" && strings.Contains(text, form) {
+				return form
+			}
+			continue
+		}
+		for i := 0; i+pieceLen <= len(runes); i++ {
+			if piece := string(runes[i : i+pieceLen]); strings.Contains(text, piece) {
+				return piece
+			}
+		}
+	}
+	return ""
 }
 
 // scanFiles reads every file under the working directories and the log,
@@ -256,4 +309,200 @@ func writeSecret(t *testing.T, f secretFiles, name, value string) string {
 	t.Helper()
 	f.write(t, name, value)
 	return f.path(name)
+}
+
+// springRejection is the message a Spring Boot API gives for a refused
+// field, quoting the value it got, after prefix.
+func springRejection(prefix, value string) string {
+	return prefix + "Field error in object 'resetPasswordDTO' on field 'newPassword': rejected value [" + value + "]; policy"
+}
+
+// springRejectionBody is springRejection as the JSON body of a 400.
+func springRejectionBody(t *testing.T, prefix, value string) string {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"status": 400, "error": "Bad Request", "message": springRejection(prefix, value)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
+}
+
+// cutFill is text that puts what follows it in springRejection so that the
+// cut of a diagnostic's server message (300 characters) falls 10 characters
+// into the echoed value.
+func cutFill() string {
+	before := springRejection("", "")
+	return strings.Repeat("x", 300-10-len(before[:strings.Index(before, "[")+1]))
+}
+
+// echoCase is a secret a server echoes in a 400's message, and how.
+type echoCase struct {
+	name, token, password string
+	// message builds the server's message from the token and the password.
+	message func(token, password string) (prefix, value string)
+}
+
+// echoedSecretCases covers the secrets in the shapes that defeated a
+// redaction run after the message was cleaned (whitespace that cleaning
+// collapses, a value the 300-character cut goes through), and each kind of
+// secret: the token as is, path-escaped and query-escaped, and the password.
+// The tokens hold a space, a non-ASCII letter and a plus, so that each form
+// differs from the others.
+func echoedSecretCases() []echoCase {
+	pw := func(_, password string) (string, string) { return "", password }
+	return []echoCase{
+		{"double spaces", "echo-SECRET-tok é+1", "correct  horse  battery  staple", pw},
+		{"tab", "echo-SECRET-tok é+2", "correct\thorse\tbattery\tstaple", pw},
+		{"non-breaking space", "echo-SECRET-tok é+3", "correct\u00a0horse\u00a0battery\u00a0staple", pw},
+		{"long password through the cut", "echo-SECRET-tok é+4", "Long-SECRET-" + strings.Repeat("0123456789abcdef", 5) + "-the-end", // 100 characters, the most allowed
+			func(_, password string) (string, string) { return cutFill(), password }},
+		{"password", "echo-SECRET-tok é+5", "pw-SECRET-echo-77aa", pw},
+		{"token raw", "echo-SECRET-tok é+6", "pw-SECRET-echo-88bb",
+			func(token, _ string) (string, string) { return cutFill(), token }},
+		{"token path-escaped", "echo-SECRET-tok é+7", "pw-SECRET-echo-99cc",
+			func(token, _ string) (string, string) { return cutFill(), url.PathEscape(token) }},
+		{"token query-escaped", "echo-SECRET-tok é+8", "pw-SECRET-echo-00dd",
+			func(token, _ string) (string, string) { return cutFill(), url.QueryEscape(token) }},
+	}
+}
+
+// TestAccSecrets_echoedByServer runs a real CLI at TRACE against servers that
+// echo secrets back: a 400 whose Spring-style message quotes each secret of
+// echoedSecretCases, and a server whose malformed answer header quotes the
+// request line (with the path-escaped token), which the retry's WARN line
+// used to log unscrubbed. Diagnostics, logs and working files must hold no
+// secret, nor any piece of one.
+func TestAccSecrets_echoedByServer(t *testing.T) {
+	api := newTestAPI(t)
+	cases := echoedSecretCases()
+	const headerToken = "hdr-SECRET-tok é+~9"
+	secrets := []string{headerToken}
+	for _, c := range cases {
+		secrets = append(secrets, c.token, c.password)
+		if err := api.IssueToken(adaEmail, c.token); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scan := newSecretScanner(t, secrets...)
+	scan.pieces = true
+	files := secretFiles{dir: t.TempDir()}
+	echo := headerEchoServer(t)
+
+	var expect *regexp.Regexp
+	errorsSeen := 0
+	var steps []resource.TestStep
+	for i, c := range cases {
+		tokenFile := writeSecret(t, files, fmt.Sprintf("token%d", i), c.token)
+		passwordFile := writeSecret(t, files, fmt.Sprintf("password%d", i), c.password)
+		prefix, value := c.message(c.token, c.password)
+		body := springRejectionBody(t, prefix, value)
+		steps = append(steps, resource.TestStep{
+			PreConfig: func() {
+				api.ClearFaults()
+				api.InjectFault(standin.EndpointFinishReset, standin.Fault{Status: 400, Body: body})
+				// The message is shown: the scan is not passing on an
+				// empty diagnostic.
+				expect = regexp.MustCompile(`New password rejected[\s\S]*rejected\s+value\s+\[`)
+			},
+			Config: providerBlock(api) + fmt.Sprintf(`
+resource "clevermaps_password_reset" "t" {
+  token_wo                = file(%q)
+  new_password_wo         = file(%q)
+  new_password_wo_version = %d
+}
+`, tokenFile, passwordFile, i+1),
+		})
+	}
+	steps = append(steps, resource.TestStep{
+		PreConfig: func() {
+			expect = regexp.MustCompile(`Verifying the reset token failed[\s\S]*malformed\s+MIME\s+header`)
+		},
+		Config: fmt.Sprintf(`
+provider "clevermaps" {
+  endpoint = %q
+  retry = {
+    attempts     = 2
+    min_delay_ms = 10
+    max_delay_ms = 100
+  }
+}
+
+data "clevermaps_reset_token" "t" {
+  token = file(%q)
+}
+`, echo, writeSecret(t, files, "header", headerToken)),
+	})
+
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		TerraformVersionChecks:   skipBelowWriteOnly,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ErrorCheck: func(err error) error {
+			errorsSeen++
+			scan.check("an error diagnostic", []byte(err.Error()))
+			if expect != nil && expect.MatchString(err.Error()) {
+				return nil
+			}
+			return err
+		},
+		Steps: steps,
+	})
+
+	if errorsSeen != len(steps) {
+		t.Fatalf("the error check saw %d failing steps, want %d: the diagnostics were not all scanned", errorsSeen, len(steps))
+	}
+	scan.scanFiles()
+	logData, err := os.ReadFile(scan.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(logData, []byte("CleverMaps API call failed, retrying")) || !bytes.Contains(logData, []byte("malformed MIME header")) {
+		t.Fatal("the TRACE log holds no retry line quoting the malformed header; the scan of it would prove nothing")
+	}
+}
+
+// headerEchoServer answers every request with a malformed header line that
+// echoes the request line, the path decoded and the path query-escaped, so
+// that Go's transport error quotes the request's path in every form. It
+// returns the endpoint to configure and serves until the test ends.
+func headerEchoServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return // The listener was closed.
+			}
+			go func() {
+				defer conn.Close()
+				_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+				r := bufio.NewReader(conn)
+				requestLine, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				for { // Skip the headers.
+					line, err := r.ReadString('\n')
+					if err != nil || line == "\r\n" {
+						break
+					}
+				}
+				fields := strings.Fields(requestLine)
+				if len(fields) < 2 {
+					return
+				}
+				decoded, _ := url.PathUnescape(fields[1])
+				// No colon: the line is not a header, and the transport
+				// says so, quoting it.
+				echo := strings.ReplaceAll("Echo "+strings.TrimSpace(requestLine)+" "+decoded+" "+url.QueryEscape(decoded), ":", "")
+				_, _ = fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n%s\r\n\r\n", echo)
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/rest"
 }

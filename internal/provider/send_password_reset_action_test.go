@@ -288,3 +288,23 @@ func TestSendPasswordResetAction_emailsValidation(t *testing.T) {
 		t.Errorf("%d requests sent, want none", n)
 	}
 }
+
+// TestSendPasswordResetAction_answerNotFromAPI: a 200 sign-in page to the
+// send was delivered to something that answered, so whether a mail went out
+// is unknown. The action reports it as such and does not repeat the request.
+func TestSendPasswordResetAction_answerNotFromAPI(t *testing.T) {
+	api := newTestAPI(t)
+	api.InjectFault(standin.EndpointRequestReset, standin.Fault{Status: 200, Body: signInPage, ContentType: "text/html"})
+	ps := newProtocolServer(t, endpointAttrs(api))
+
+	res := ps.runAction(t, "clevermaps_send_password_reset", map[string]tftypes.Value{
+		"email": tftypes.NewValue(tftypes.String, adaEmail),
+	})
+	text := diagText(res.diagnostics)
+	if !strings.Contains(text, "Unknown whether the reset mail was sent") || !strings.Contains(text, "does not answer as the CleverMaps API does") {
+		t.Errorf("diagnostics:\n%s", text)
+	}
+	if n := api.Count(standin.EndpointRequestReset); n != 1 {
+		t.Errorf("%d requests, want exactly 1", n)
+	}
+}

@@ -1,8 +1,12 @@
 package client
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -14,7 +18,9 @@ import (
 // account, from 16 goroutines while the server refuses every 10th request it
 // receives with 503 and Retry-After. Refusals are retried, so every call must
 // succeed, and since a refused request sends no mail, each address must get
-// exactly one.
+// exactly one. The server's own records must agree: each address reached it
+// and was accepted exactly once, and every other request it counted was a
+// refusal it injected.
 func TestRequestPasswordResetUnderLoad(t *testing.T) {
 	const (
 		calls   = 1000
@@ -28,7 +34,8 @@ func TestRequestPasswordResetUnderLoad(t *testing.T) {
 	for i := range accounts {
 		accounts[i] = standin.Account{Email: fmt.Sprintf("user%04d@example.com", i), FullName: fmt.Sprintf("User %d", i)}
 	}
-	api := standin.NewServer(standin.Config{Accounts: accounts})
+	var rec answerLog
+	api := standin.NewServer(standin.Config{Accounts: accounts, WrapHandler: rec.wrap})
 	if _, err := api.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
@@ -87,20 +94,122 @@ func TestRequestPasswordResetUnderLoad(t *testing.T) {
 		}
 	}
 
-	// The server refuses its requests number 10, 20, 30, …, so after n
-	// requests n/10 were refused and n - n/10 succeeded. Every call succeeded
-	// exactly once, so n - n/10 = 1000, whose only solution is n = 1111.
+	// What the server says it did, against what it received: every request
+	// it counted was either accepted (once per address: nothing sent twice)
+	// or refused by the injected fault (and then retried: nothing lost).
+	received := api.Count(standin.EndpointRequestReset)
+	answers := rec.wait(t, received)
 	journal := api.Journal()
-	refused := 0
+	if len(journal) != received {
+		t.Errorf("the journal holds %d requests, the server counted %d", len(journal), received)
+	}
+	reached := make(map[string]int, calls)
 	for i, r := range journal {
 		if r.Endpoint != standin.EndpointRequestReset {
 			t.Fatalf("request %d went to %s", i+1, r.Endpoint)
 		}
-		if (i+1)%every == 0 {
+		reached[emailOf([]byte(r.Body))]++
+	}
+	accepted := make(map[string]int, calls)
+	refused := 0
+	for _, a := range answers {
+		switch {
+		case a.status == http.StatusCreated && !a.injected:
+			accepted[a.email]++
+		case a.status == http.StatusServiceUnavailable && a.injected:
 			refused++
+		default:
+			t.Errorf("the server answered a request for %s with %d (injected: %v), neither an acceptance nor the injected refusal", a.email, a.status, a.injected)
 		}
 	}
-	if got, want := api.Count(standin.EndpointRequestReset), calls+refused; got != want {
-		t.Errorf("server saw %d requests, want %d calls + %d refused = %d (1111)", got, calls, refused, want)
+	for _, a := range accounts {
+		if reached[a.Email] == 0 {
+			t.Errorf("no request for %s reached the server", a.Email)
+		}
+		if n := accepted[a.Email]; n != 1 {
+			t.Errorf("the server accepted %d requests for %s, want exactly 1", n, a.Email)
+		}
+	}
+	if n := len(answers); n != received {
+		t.Errorf("the server answered %d requests (%d accepted, %d refused) but counted %d", n, n-refused, refused, received)
+	}
+	// Without a refusal the retries were never exercised.
+	if refused == 0 {
+		t.Errorf("the server refused no request: the fault was not injected")
+	}
+	t.Logf("the server received %d requests: %d accepted, %d refused by the injected fault and retried", received, received-refused, refused)
+}
+
+// answerLog notes every answer the stand-in writes, as a WrapHandler in
+// front of it: the address in the request body, the status, and whether the
+// answer was an injected fault (it carries standin.FaultHeader).
+type answerLog struct {
+	mu      sync.Mutex
+	answers []loggedAnswer
+}
+
+type loggedAnswer struct {
+	email    string
+	status   int // 0: none written (the connection was dropped)
+	injected bool
+}
+
+func (l *answerLog) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		sw := &statusWriter{ResponseWriter: w}
+		// Deferred, so that an aborted handler is noted as well.
+		defer func() {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			l.answers = append(l.answers, loggedAnswer{email: emailOf(body), status: sw.status, injected: w.Header().Get(standin.FaultHeader) != ""})
+		}()
+		h.ServeHTTP(sw, r)
+	})
+}
+
+// wait returns the answers once there are n of them: a handler notes its
+// answer as it returns, which may be after the client has read it.
+func (l *answerLog) wait(t *testing.T, n int) []loggedAnswer {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		l.mu.Lock()
+		got := slices.Clone(l.answers)
+		l.mu.Unlock()
+		if len(got) >= n || time.Now().After(deadline) {
+			return got
+		}
 	}
 }
+
+func emailOf(body []byte) string {
+	var req struct {
+		Email string `json:"email"`
+	}
+	_ = json.Unmarshal(body, &req)
+	return req.Email
+}
+
+// statusWriter notes the status a handler writes; Unwrap lets the stand-in
+// reach the connection (to drop it).
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

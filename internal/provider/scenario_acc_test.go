@@ -46,10 +46,6 @@ func runAccScenario(t *testing.T, sc accScenario) {
 	t.Cleanup(func() { _ = api.Close() })
 
 	list, _ := json.Marshal(sc.emails)
-	guard := ""
-	if _, ok := newProtocolServer(t, nil).resourceTypes[batchTypeName].AttributeTypes["max_new_emails"]; ok {
-		guard = "max_new_emails = 0"
-	}
 	config := fmt.Sprintf(`
 provider "clevermaps" {
   endpoint = %q
@@ -59,9 +55,8 @@ provider "clevermaps" {
 resource "clevermaps_password_reset_requests" "wave" {
   emails = %s
   %s
-  %s
 }
-`, api.URL(), sc.provider, list, sc.extra, guard)
+`, api.URL(), sc.provider, list, sc.extra)
 
 	const addr = "clevermaps_password_reset_requests.wave"
 	var sent, unmailed knownvalue.Check = knownvalue.MapSizeExact(len(sc.emails)), knownvalue.MapSizeExact(0)

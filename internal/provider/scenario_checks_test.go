@@ -1,11 +1,13 @@
 package provider
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"maps"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -36,8 +38,8 @@ func TestScenarioChecks(t *testing.T) {
 	good := func() fixture {
 		return fixture{
 			st: observedState{
-				exists: true, hasUnmailed: true, hasToMail: true,
-				sent: map[string]string{a: "2026-11-27T22:00:00Z"},
+				exists: true,
+				sent:   map[string]string{a: "2026-11-27T22:00:00Z"},
 				unmailed: map[string]unmailedRecord{
 					b: {batch.ReasonNotSent, "the server asked to wait past the deadline"},
 					c: {batch.ReasonRejected, "no CleverMaps account has this address"},
@@ -120,14 +122,16 @@ func TestScenarioChecks(t *testing.T) {
 }
 
 func TestScenarioToMailCheck(t *testing.T) {
+	mapType := tftypes.Map{ElementType: tftypes.String}
+	// to_mail maps each address to why it is mailed.
 	list := func(elems ...string) tftypes.Value {
-		vals := make([]tftypes.Value, len(elems))
-		for i, e := range elems {
-			vals[i] = tftypes.NewValue(tftypes.String, e)
+		vals := make(map[string]tftypes.Value, len(elems))
+		for _, e := range elems {
+			vals[e] = tftypes.NewValue(tftypes.String, "new")
 		}
-		return tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, vals)
+		return tftypes.NewValue(mapType, vals)
 	}
-	typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"to_mail": tftypes.List{ElementType: tftypes.String}}}
+	typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"to_mail": mapType}}
 	check := func(toMail tftypes.Value, want ...string) []string {
 		planned := tftypes.NewValue(typ, map[string]tftypes.Value{"to_mail": toMail})
 		var got []string
@@ -145,8 +149,8 @@ func TestScenarioToMailCheck(t *testing.T) {
 	}{
 		"missing address": {list("a@example.com"), []string{"a@example.com", "b@example.com"}, "`to_mail` is"},
 		"extra address":   {list("a@example.com", "c@example.com"), []string{"a@example.com"}, "`to_mail` is"},
-		"listed twice":    {list("a@example.com", "A@example.com"), []string{"a@example.com"}, "2 times"},
-		"unknown":         {tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, tftypes.UnknownValue), nil, "not known at plan time"},
+		"listed twice":    {list("a@example.com", "A@example.com"), []string{"a@example.com"}, "2 times"}, // in two cases
+		"unknown":         {tftypes.NewValue(mapType, tftypes.UnknownValue), nil, "not known at plan time"},
 	} {
 		if got := check(tc.toMail, tc.want...); !slicesContain(got, tc.report) {
 			t.Errorf("%s: want a report containing %q, got %q", name, tc.report, got)
@@ -205,8 +209,43 @@ func TestScenarioServerRecords(t *testing.T) {
 		mails: map[string]int{email: 2}, received: map[string]int{email: 6}, handled: map[string]int{email: 4},
 		statuses: map[int]int{429: 1, 503: 2, 0: 1, 500: 1, 201: 1},
 	}
+	// The drop writes no answer, so carries no fault header.
+	if v.refused != 2 || v.injected != 4 {
+		t.Errorf("%d refusals and %d injected answers, want 2 and 4", v.refused, v.injected)
+	}
 	if !maps.Equal(v.mails, want.mails) || !maps.Equal(v.received, want.received) ||
 		!maps.Equal(v.handled, want.handled) || !maps.Equal(v.statuses, want.statuses) {
 		t.Errorf("got %+v, want %+v", v, want)
+	}
+}
+
+// TestGenerateScenarioReplays checks that a scenario is a function of its
+// seed alone: a generator that read the clock, math/rand's global source or
+// a map's iteration order would make a logged seed replay something else.
+func TestGenerateScenarioReplays(t *testing.T) {
+	for seed := range uint64(300) {
+		a, b := generateScenario(seed), generateScenario(seed)
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("seed %d generated two different scenarios:\n%s\n%s", seed, a.dump(), b.dump())
+		}
+	}
+}
+
+// TestScenarioSeedIsFixedByDefault checks that `make unit` and `make race`,
+// which set no seed, run the same scenarios every time, and that
+// SCENARIO_SEED (what `make soak` sets) overrides the default.
+func TestScenarioSeedIsFixedByDefault(t *testing.T) {
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name == "scenario.seed" {
+			t.Skip("-scenario.seed was given, which overrides both cases")
+		}
+	})
+	t.Setenv("SCENARIO_SEED", "")
+	if o := scenarioOptions(t); o.seed != defaultScenarioSeed {
+		t.Errorf("without SCENARIO_SEED or -scenario.seed the seed is %d (%s), want %d", o.seed, o.seedSource, defaultScenarioSeed)
+	}
+	t.Setenv("SCENARIO_SEED", "42")
+	if o := scenarioOptions(t); o.seed != 42 {
+		t.Errorf("with SCENARIO_SEED=42 the seed is %d (%s)", o.seed, o.seedSource)
 	}
 }

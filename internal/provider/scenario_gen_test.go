@@ -53,7 +53,7 @@ type scenario struct {
 	Concurrency   int
 	CreateTimeout time.Duration
 	UpdateTimeout time.Duration
-	// RetryUnknown sets retry_unknown_outcomes = true (when the schema has it).
+	// RetryUnknown sets retry_unknown_outcomes = true.
 	RetryUnknown bool
 
 	// The stand-in during the first apply.
@@ -74,10 +74,10 @@ type scenario struct {
 	ExpectAll string
 }
 
-// scenarioRetry is the provider's retry block. Retries counts the requests
-// sent after the first one; retryAttemptsValue turns it into `attempts`.
+// scenarioRetry is the provider's retry block. Attempts is `retry.attempts`:
+// the requests sent after the first one (provider.go: MaxAttempts = attempts + 1).
 type scenarioRetry struct {
-	Retries    int
+	Attempts   int
 	MinDelayMs int
 	MaxDelayMs int
 }
@@ -189,7 +189,7 @@ func generateScenario(seed uint64) scenario {
 		sc.RequestTimeoutMs = int(logUniform(200, 30_000))
 	}
 	if chance(0.8) {
-		rt := &scenarioRetry{Retries: between(0, 5), MinDelayMs: between(0, 50)}
+		rt := &scenarioRetry{Attempts: between(0, 5), MinDelayMs: between(0, 50)}
 		rt.MaxDelayMs = rt.MinDelayMs + int(logUniform(10, 1500))
 		sc.Retry = rt
 	}
@@ -422,7 +422,7 @@ func (sc *scenario) dump() string {
 		opt(sc.RequestsPerSecond, sc.RequestsPerSecond == 0), opt(sc.Burst, sc.Burst == 0),
 		opt(sc.MaxConcurrent, sc.MaxConcurrent == 0), opt(sc.RequestTimeoutMs, sc.RequestTimeoutMs == 0))
 	if sc.Retry != nil {
-		fmt.Fprintf(&b, " retry={retries after the first=%d min_delay_ms=%d max_delay_ms=%d}\n", sc.Retry.Retries, sc.Retry.MinDelayMs, sc.Retry.MaxDelayMs)
+		fmt.Fprintf(&b, " retry={attempts=%d min_delay_ms=%d max_delay_ms=%d}\n", sc.Retry.Attempts, sc.Retry.MinDelayMs, sc.Retry.MaxDelayMs)
 	} else {
 		b.WriteString(" retry=unset\n")
 	}

@@ -5,7 +5,8 @@
 terraform {
   required_providers {
     clevermaps = {
-      source = "clevermaps/clevermaps"
+      source  = "clevermaps/clevermaps"
+      version = "~> 0.1"
     }
   }
 }

@@ -6,7 +6,8 @@
 terraform {
   required_providers {
     clevermaps = {
-      source = "clevermaps/clevermaps"
+      source  = "clevermaps/clevermaps"
+      version = "~> 0.1"
     }
   }
 }

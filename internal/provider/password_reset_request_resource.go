@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -19,6 +20,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/address"
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/batch"
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
 )
 
 var (
@@ -72,13 +75,16 @@ func newPasswordResetRequestResource() resource.Resource {
 }
 
 type passwordResetRequestModel struct {
-	ID          types.String   `tfsdk:"id"`
-	Email       types.String   `tfsdk:"email"`
-	Triggers    types.Map      `tfsdk:"triggers"`
-	RequestedAt types.String   `tfsdk:"requested_at"`
-	ResendAfter types.String   `tfsdk:"resend_after"`
-	CheckedAt   types.String   `tfsdk:"checked_at"`
-	Timeouts    timeouts.Value `tfsdk:"timeouts"`
+	ID          types.String `tfsdk:"id"`
+	Email       types.String `tfsdk:"email"`
+	Triggers    types.Map    `tfsdk:"triggers"`
+	RequestedAt types.String `tfsdk:"requested_at"`
+	ResendAfter types.String `tfsdk:"resend_after"`
+	CheckedAt   types.String `tfsdk:"checked_at"`
+	Outcome     types.String `tfsdk:"outcome"`
+	// RetryUnknownOutcomes mails again after an unknown outcome.
+	RetryUnknownOutcomes types.Bool     `tfsdk:"retry_unknown_outcomes"`
+	Timeouts             timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *passwordResetRequestResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -141,6 +147,15 @@ func (r *passwordResetRequestResource) Schema(ctx context.Context, _ resource.Sc
 				Optional:   true,
 				Validators: []validator.String{durationValidator{}},
 			},
+			"outcome": schema.StringAttribute{
+				MarkdownDescription: "`sent` when the API accepted the request, or `outcome_unknown` when the request " +
+					"reached the API and its answer leaves open whether the mail went out (for example the connection " +
+					"dropped after the request was written, or a gateway answered 502). " + unknownOutcomeRule,
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"retry_unknown_outcomes": retryUnknownOutcomesAttribute("when `outcome` is `outcome_unknown`, the next apply " +
+				"replaces this resource and mails again"),
 			checkedAtAttr: checkedAtAttribute(),
 			"timeouts":    createTimeoutAttribute(ctx),
 		},
@@ -166,9 +181,17 @@ func (r *passwordResetRequestResource) Create(ctx context.Context, req resource.
 	defer cancel()
 
 	email := plan.Email.ValueString()
+	plan.Outcome = types.StringValue(outcomeSent)
 	if err := r.client.RequestPasswordReset(ctx, email); err != nil {
-		requestResetDiagnostic(&resp.Diagnostics, path.Root("email"), email, err)
-		return
+		if !errors.Is(err, client.ErrOutcomeUnknown) {
+			requestResetDiagnostic(&resp.Diagnostics, path.Root("email"), email, err)
+			return
+		}
+		// Recorded, with a warning rather than an error: an error would
+		// leave the resource tainted, and the next apply would mail again
+		// by itself (see unknownOutcomeRule).
+		plan.Outcome = types.StringValue(batch.ReasonOutcomeUnknown)
+		unknownOutcomeWarning(&resp.Diagnostics, path.Root("email"), email, err)
 	}
 
 	now := formatTime(r.now())
@@ -192,7 +215,17 @@ func (r *passwordResetRequestResource) ModifyPlan(ctx context.Context, req resou
 	var state, plan passwordResetRequestModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || plan.ResendAfter.IsNull() || plan.ResendAfter.IsUnknown() {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if state.Outcome.ValueString() == batch.ReasonOutcomeUnknown && plan.RetryUnknownOutcomes.ValueBool() {
+		r.replaceToMail(ctx, resp)
+		resp.Diagnostics.AddAttributeWarning(path.Root("retry_unknown_outcomes"), "Password-reset mail will be sent again",
+			fmt.Sprintf("Whether the last password-reset mail to %q went out is unknown, and retry_unknown_outcomes is true, "+
+				"so this plan replaces the request and the apply sends a new mail.", state.Email.ValueString()))
+		return
+	}
+	if plan.ResendAfter.IsNull() || plan.ResendAfter.IsUnknown() {
 		return
 	}
 	after, problem := parsePositiveDuration(plan.ResendAfter.ValueString())
@@ -207,14 +240,21 @@ func (r *passwordResetRequestResource) ModifyPlan(ctx context.Context, req resou
 	if !ok || now.Before(sentAt.Add(after)) {
 		return
 	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("requested_at"), types.StringUnknown())...)
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(checkedAtAttr), types.StringUnknown())...)
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), types.StringUnknown())...)
-	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("requested_at"))
+	r.replaceToMail(ctx, resp)
 	resp.Diagnostics.AddAttributeWarning(path.Root("resend_after"), "Password-reset mail due again",
 		fmt.Sprintf("The last password-reset mail to %q was sent at %s, more than resend_after (%s) ago, "+
 			"so this plan replaces the request and the apply sends a new mail.",
 			state.Email.ValueString(), sentAt.UTC().Format(time.RFC3339), plan.ResendAfter.ValueString()))
+}
+
+// replaceToMail makes the plan replace the request, which mails again. The
+// replacement is requested on requested_at, which the plan makes unknown:
+// Terraform ignores a replacement path whose value does not change.
+func (r *passwordResetRequestResource) replaceToMail(ctx context.Context, resp *resource.ModifyPlanResponse) {
+	for _, attr := range []string{"id", "requested_at", "outcome", checkedAtAttr} {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(attr), types.StringUnknown())...)
+	}
+	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("requested_at"))
 }
 
 // anotherAddress requires a new mail only when the address is another one
@@ -249,6 +289,8 @@ func (r *passwordResetRequestResource) ImportState(ctx context.Context, req reso
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("email"), email)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("requested_at"), formatTime(sentAt))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(checkedAtAttr), formatTime(r.now()))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("outcome"), outcomeSent)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("retry_unknown_outcomes"), false)...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, adoptedKey, []byte("true"))...)
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/batch"
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
 )
 
@@ -792,4 +793,50 @@ func TestAccPasswordResetRequest_savedPlanApplies(t *testing.T) {
 			},
 		},
 	})
+}
+
+// After an unknown outcome the request is recorded, with a warning, and is
+// not mailed again until retry_unknown_outcomes says so: the batch
+// resource's rule. Before, the apply failed, nothing was recorded and the
+// next apply mailed again by itself.
+func TestAccPasswordResetRequest_unknownOutcome(t *testing.T) {
+	api := newTestAPI(t)
+	const addr = "clevermaps_password_reset_request.test"
+	// The server sends the mail, then drops the connection.
+	api.InjectFault(standin.EndpointRequestReset, standin.Fault{Drop: true, AfterAction: true, Times: 1})
+	config := func(extra string) string {
+		return providerBlock(api) + fmt.Sprintf("resource \"clevermaps_password_reset_request\" \"test\" {\n  email = %q\n%s\n}\n", adaEmail, extra)
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config(""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("outcome"), knownvalue.StringExact(batch.ReasonOutcomeUnknown)),
+					expectRequests{api, standin.EndpointRequestReset, 1},
+				},
+			},
+			{
+				Config:            config(""),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 1}},
+			},
+			{
+				Config: config("  retry_unknown_outcomes = true"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("outcome"), knownvalue.StringExact("sent")),
+					expectRequests{api, standin.EndpointRequestReset, 2},
+				},
+			},
+		},
+	})
+	if got := mailCounts(api)[adaEmail]; got != 2 {
+		t.Errorf("%s got %d mails, want 2 (the dropped answer's, then the one asked for)", adaEmail, got)
+	}
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -168,15 +167,8 @@ func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.S
 				Default:    int64default.StaticInt64(defaultMaxNewEmails),
 				Validators: []validator.Int64{int64validator.AtLeast(0)},
 			},
-			"retry_unknown_outcomes": schema.BoolAttribute{
-				MarkdownDescription: "Whether the next apply mails again the addresses whose outcome is unknown " +
-					"(`unmailed` reason `outcome_unknown`: the request reached the API but its answer was lost, so the " +
-					"mail may have gone out). Defaults to `false`: such an address is not mailed twice unless you decide " +
-					"so, by setting this to `true` or by removing the address and adding it back.",
-				Optional: true,
-				Computed: true,
-				Default:  booldefault.StaticBool(false),
-			},
+			"retry_unknown_outcomes": retryUnknownOutcomesAttribute("the next apply mails again the addresses whose " +
+				"`unmailed` reason is `outcome_unknown`"),
 			// A map rather than a list: the CLIs compare list elements
 			// pairwise when they render a plan, and this one can be as long
 			// as `emails` (see DESIGN.md).

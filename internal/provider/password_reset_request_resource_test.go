@@ -458,6 +458,8 @@ func TestPasswordResetRequest_resendAfterPlan(t *testing.T) {
 		return map[string]tftypes.Value{
 			"id": str("0123456789abcdef0123456789abcdef"), "email": str(adaEmail), "resend_after": str("168h"),
 			"requested_at": str(sentAt.UTC().Format(time.RFC3339)),
+			// The refresh before the plan read the clock now.
+			checkedAtAttr: str(time.Now().UTC().Format(time.RFC3339)),
 		}
 	}
 

@@ -143,7 +143,9 @@ func (r *passwordResetRequestResource) Schema(ctx context.Context, _ resource.Sc
 					"`\"168h\"` for 7 days), counted from `requested_at`. The first plan made after that much time has passed " +
 					"replaces the resource, so that the apply sends a new mail, and says so in a warning. Nothing is sent " +
 					"between runs: the new mail goes out at the next plan and apply. Unset (the default) means never. " +
-					"Changing it sends nothing by itself.",
+					"Changing it sends nothing by itself. The API cannot tell who has already set a password: this mails again " +
+					"people who did, too. What is due is decided at the refresh before the plan (`checked_at`), so a saved plan " +
+					"applies as reviewed.",
 				Optional:   true,
 				Validators: []validator.String{durationValidator{}},
 			},

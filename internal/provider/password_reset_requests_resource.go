@@ -28,9 +28,10 @@ import (
 )
 
 var (
-	_ resource.Resource               = (*passwordResetRequestsResource)(nil)
-	_ resource.ResourceWithConfigure  = (*passwordResetRequestsResource)(nil)
-	_ resource.ResourceWithModifyPlan = (*passwordResetRequestsResource)(nil)
+	_ resource.Resource                   = (*passwordResetRequestsResource)(nil)
+	_ resource.ResourceWithConfigure      = (*passwordResetRequestsResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*passwordResetRequestsResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*passwordResetRequestsResource)(nil)
 )
 
 const (
@@ -98,7 +99,9 @@ func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.S
 			"its own lifecycle or dependencies.\n\n" +
 			"Each address is mailed once. The plan lists in `to_mail` exactly the addresses the apply will mail: new " +
 			"addresses, addresses an earlier apply left unmailed, and addresses due again under `resend_after`. Removing " +
-			"addresses sends nothing; changing `triggers` mails every address again.\n\n" +
+			"an address sends nothing and forgets it: adding it back later mails it again, as a new address. Changing " +
+			"`triggers` replaces the resource and mails every address again, except those in `already_mailed`, which are " +
+			"recorded as sent without a mail.\n\n" +
 			"After every apply, each address is either in `sent` (mailed, with the time) or in `unmailed` (with the " +
 			"reason). The next apply mails the `unmailed` addresses again, except those whose outcome is unknown (see " +
 			"`retry_unknown_outcomes`). When some addresses fail on the first apply, the apply reports a warning rather " +
@@ -115,7 +118,8 @@ func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.S
 			// ("The batch resource") for what sets cost at this scale.
 			"emails": schema.ListAttribute{
 				MarkdownDescription: fmt.Sprintf("Email addresses of the CleverMaps accounts to mail, at most %d. "+
-					"Order and repeats do not matter, and addresses that differ only in case count as one. "+
+					"Order and repeats do not matter, and addresses that differ only in case or Unicode form count as one. "+
+					"An address removed from the list is forgotten: adding it back mails it again. "+
 					"Reordering the list sends nothing. Plans of long lists are slow, because Terraform compares list "+
 					"elements pairwise: for larger waves, use one resource per chunk of about 1,000 addresses (see the "+
 					"guide \"Running onboarding waves from a pipeline\").", maxBatchEmails),
@@ -129,8 +133,9 @@ func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.S
 			},
 			"already_mailed": schema.ListAttribute{
 				MarkdownDescription: "Addresses of `emails` that were already mailed outside this resource (for example by a " +
-					"script this resource replaces). They are recorded in `sent` with the time of the apply, without a mail. " +
-					"Addresses not in `emails` are ignored. Changing this list later never unsends or re-sends anything.",
+					"script this resource replaces). They are recorded in `sent` with the time of the apply, without a mail, also " +
+					"when `triggers` change. Every address here must be in `emails`: one that is not (a typo, most likely) is an " +
+					"error at plan time. Changing this list later never unsends or re-sends anything.",
 				ElementType: types.StringType,
 				Optional:    true,
 				Validators: []validator.List{
@@ -153,7 +158,9 @@ func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.S
 			"resend_after": schema.StringAttribute{
 				MarkdownDescription: "Mail an address again once this much time has passed since its last mail, for " +
 					"example `\"168h\"` for reset links that lapse after a week. A Go duration (units `h`, `m`, `s`), " +
-					"greater than zero. The plan then lists the address in `to_mail` and says why. Unset means never.",
+					"greater than zero. The plan then lists the address in `to_mail` and says why. Unset means never. " +
+					"The API cannot tell who has already set a password: this mails again people who did, too. What is " +
+					"due is decided at the refresh before the plan (`checked_at`), so a saved plan applies as reviewed.",
 				Optional:   true,
 				Validators: []validator.String{durationValidator{}},
 			},
@@ -176,7 +183,8 @@ func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.S
 				MarkdownDescription: "The addresses this apply mails, known when the plan is made, each with why: `new` " +
 					"(not mailed by this resource before), `retry` (left in `unmailed` by an earlier apply) or `resend` " +
 					"(its last mail is older than `resend_after`). Review it before you approve the plan. Empty when the " +
-					"change mails nobody. After the apply it keeps what that apply mailed or tried to mail.",
+					"change mails nobody. After the apply it keeps what that apply mailed or tried to mail, until the next " +
+					"refresh empties it, so that the next plan shows only what it adds.",
 				ElementType: types.StringType,
 				Computed:    true,
 			},
@@ -382,9 +390,41 @@ func (r *passwordResetRequestsResource) Create(ctx context.Context, req resource
 }
 
 // Read keeps the record as it is (sent mails cannot be read back from the
-// API) and notes the time of the refresh in checked_at.
+// API) and notes the time of the refresh in checked_at. It also empties
+// to_mail: what the last apply mailed is in sent and unmailed, and an empty
+// to_mail lets the next plan show only what it adds, not the last wave's
+// addresses as removals.
 func (r *passwordResetRequestsResource) Read(ctx context.Context, _ resource.ReadRequest, resp *resource.ReadResponse) {
 	refreshCheckedAt(ctx, r.now(), resp)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("to_mail"), types.MapValueMust(types.StringType, map[string]attr.Value{}))...)
+}
+
+// ValidateConfig refuses an already_mailed address that is not in emails:
+// most likely a typo, which would leave the person it meant to be mailed.
+func (r *passwordResetRequestsResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m passwordResetRequestsModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || !knownList(m.Emails) || !knownList(m.AlreadyMailed) || m.AlreadyMailed.IsNull() {
+		return
+	}
+	var emails, adopted []string
+	resp.Diagnostics.Append(m.Emails.ElementsAs(ctx, &emails, false)...)
+	resp.Diagnostics.Append(m.AlreadyMailed.ElementsAs(ctx, &adopted, false)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	listed := make(map[string]struct{}, len(emails))
+	for _, e := range emails {
+		listed[batch.Key(e)] = struct{}{}
+	}
+	for i, e := range adopted {
+		if _, ok := listed[batch.Key(e)]; !ok {
+			resp.Diagnostics.AddAttributeError(path.Root("already_mailed").AtListIndex(i), "Address not in emails",
+				fmt.Sprintf("%q is in already_mailed but not in emails. already_mailed records addresses of emails that "+
+					"were mailed outside this resource; an address that is not in emails is most likely a typo, and the "+
+					"address it was meant to be would then be mailed. Correct it, or remove it from already_mailed.", e))
+		}
+	}
 }
 
 // Delete only forgets: sent mails cannot be unsent.

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -629,5 +630,63 @@ func TestAccPasswordResetRequests_savedPlanApplies(t *testing.T) {
 	})
 	if got, want := mailCounts(api), map[string]int{adaEmail: 2, graceEmail: 2, extra: 2}; !maps.Equal(got, want) {
 		t.Errorf("mails went to %v, want %v", got, want)
+	}
+}
+
+// toMailBefore checks what the plan shows to_mail changing from: the
+// refreshed state's value.
+type toMailBefore struct{ want int }
+
+func (c toMailBefore) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address != "clevermaps_password_reset_requests.wave" {
+			continue
+		}
+		before, _ := rc.Change.Before.(map[string]any)
+		if m, _ := before["to_mail"].(map[string]any); len(m) != c.want {
+			resp.Error = fmt.Errorf("the plan shows to_mail changing from %v, want %d entries", before["to_mail"], c.want)
+		}
+		return
+	}
+	resp.Error = errors.New("no change planned for clevermaps_password_reset_requests.wave")
+}
+
+// After a wave, a plan that adds one address shows that address in to_mail
+// and nothing else: the refresh emptied the last wave's to_mail, which would
+// otherwise show as a removal per address.
+func TestAccPasswordResetRequests_planShowsOnlyWhatItAdds(t *testing.T) {
+	api := newTestAPI(t)
+	const extra = "extra@example.com"
+	api.AddAccount(standin.Account{Email: extra, FullName: "Extra"})
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: providerBlock(api) + batchResource([]string{adaEmail, graceEmail}, "")},
+			{
+				Config: providerBlock(api) + batchResource([]string{adaEmail, graceEmail, extra}, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{toMailBefore{0}, expectToMail(batch.WhyNew, extra)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests{api, standin.EndpointRequestReset, 3}},
+			},
+		},
+	})
+}
+
+// An already_mailed address that is not in emails is an error at plan time
+// that names it, and nothing is sent.
+func TestAccPasswordResetRequests_alreadyMailedTypo(t *testing.T) {
+	api := newTestAPI(t)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      providerBlock(api) + batchResource([]string{adaEmail, graceEmail}, `  already_mailed = ["grace@exmaple.com"]`),
+			ExpectError: regexp.MustCompile(`(?s)Address not in emails.*"grace@exmaple.com" is in already_mailed but not in\s+emails`),
+		}},
+	})
+	if n := len(api.Journal()); n != 0 {
+		t.Errorf("%d requests reached the API, want none", n)
 	}
 }

@@ -24,6 +24,7 @@ var (
 	_ action.Action                     = (*sendPasswordResetAction)(nil)
 	_ action.ActionWithConfigure        = (*sendPasswordResetAction)(nil)
 	_ action.ActionWithConfigValidators = (*sendPasswordResetAction)(nil)
+	_ action.ActionWithValidateConfig   = (*sendPasswordResetAction)(nil)
 )
 
 // maxActionEmails bounds the emails list of one invocation. An action has
@@ -45,6 +46,7 @@ type sendPasswordResetModel struct {
 	Email       types.String `tfsdk:"email"`
 	Emails      types.List   `tfsdk:"emails"`
 	Concurrency types.Int64  `tfsdk:"concurrency"`
+	MaxEmails   types.Int64  `tfsdk:"max_emails"`
 }
 
 func (a *sendPasswordResetAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
@@ -79,6 +81,13 @@ func (a *sendPasswordResetAction) Schema(_ context.Context, _ action.SchemaReque
 					listvalidator.ValueStringsAre(emailValidator{}),
 				},
 			},
+			"max_emails": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("Safety limit, as `max_new_emails` is on `clevermaps_password_reset_requests`: "+
+					"an `emails` list with more distinct addresses than this is refused before anything is sent. Defaults to %d; "+
+					"raise it for a planned larger wave, or set `0` for no limit.", defaultMaxNewEmails),
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.AtLeast(0)},
+			},
 			"concurrency": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many requests the action sends at once for `emails`, from 1 to 256. "+
 					"Defaults to %d. The provider's `max_concurrent_requests` and `requests_per_second` still apply on top.", defaultBatchConcurrency),
@@ -86,6 +95,32 @@ func (a *sendPasswordResetAction) Schema(_ context.Context, _ action.SchemaReque
 				Validators: []validator.Int64{int64validator.Between(1, 256)},
 			},
 		},
+	}
+}
+
+// ValidateConfig enforces max_emails when the list is known, so that a
+// mistake is caught before anything is sent; Invoke checks again.
+func (a *sendPasswordResetAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
+	var m sendPasswordResetModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || m.Emails.IsNull() || !knownList(m.Emails) || m.MaxEmails.IsUnknown() {
+		return
+	}
+	checkActionGuard(ctx, m, &resp.Diagnostics)
+}
+
+// checkActionGuard refuses an emails list longer than max_emails.
+func checkActionGuard(ctx context.Context, m sendPasswordResetModel, diags *diag.Diagnostics) {
+	limit := int64(defaultMaxNewEmails)
+	if !m.MaxEmails.IsNull() {
+		limit = m.MaxEmails.ValueInt64()
+	}
+	var emails []string
+	diags.Append(m.Emails.ElementsAs(ctx, &emails, false)...)
+	if n := len(batch.Distinct(emails)); limit > 0 && int64(n) > limit {
+		diags.AddAttributeError(path.Root("max_emails"), "Too many addresses to mail",
+			fmt.Sprintf("emails lists %d distinct addresses, more than max_emails (%d), so nothing is sent. Check that "+
+				"the list is the one you mean; if it is, set max_emails to at least %d, or to 0 for no limit.", n, limit, n))
 	}
 }
 
@@ -121,6 +156,7 @@ func (a *sendPasswordResetAction) Invoke(ctx context.Context, req action.InvokeR
 // invokeMany mails every address in emails in parallel and reports progress
 // each time another tenth is done; the last report is the final count.
 func (a *sendPasswordResetAction) invokeMany(ctx context.Context, m sendPasswordResetModel, resp *action.InvokeResponse) {
+	checkActionGuard(ctx, m, &resp.Diagnostics)
 	var emails []string
 	resp.Diagnostics.Append(m.Emails.ElementsAs(ctx, &emails, false)...)
 	if resp.Diagnostics.HasError() {

@@ -269,6 +269,11 @@ func TestSendPasswordResetAction_emailsValidation(t *testing.T) {
 		"null address": {map[string]tftypes.Value{"emails": tftypes.NewValue(tftypes.List{ElementType: tftypes.String},
 			[]tftypes.Value{str(adaEmail), tftypes.NewValue(tftypes.String, nil)})}, "emails"},
 		"concurrency 0": {map[string]tftypes.Value{"emails": emailList(adaEmail), "concurrency": tftypes.NewValue(tftypes.Number, 0)}, "concurrency"},
+		// The mass-mail guard: distinct addresses over max_emails.
+		"over max_emails": {map[string]tftypes.Value{
+			"emails": emailList(adaEmail, graceEmail, "ADA@example.com", "linus@example.com"), "max_emails": tftypes.NewValue(tftypes.Number, 2),
+		}, "max_emails"},
+		"max_emails negative": {map[string]tftypes.Value{"emails": emailList(adaEmail), "max_emails": tftypes.NewValue(tftypes.Number, -1)}, "max_emails"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			res := ps.runAction(t, "clevermaps_send_password_reset", c.attrs)
@@ -306,5 +311,28 @@ func TestSendPasswordResetAction_answerNotFromAPI(t *testing.T) {
 	}
 	if n := api.Count(standin.EndpointRequestReset); n != 1 {
 		t.Errorf("%d requests, want exactly 1", n)
+	}
+}
+
+// Without max_emails the batch resource's default guard applies: 501
+// distinct addresses are refused before anything is sent, 500 are not.
+func TestSendPasswordResetAction_defaultGuard(t *testing.T) {
+	api := newTestAPI(t)
+	ps := newProtocolServer(t, endpointAttrs(api))
+	list := func(n int) tftypes.Value {
+		emails := make([]string, n)
+		for i := range emails {
+			emails[i] = fmt.Sprintf("nobody%03d@example.com", i)
+		}
+		return emailList(emails...)
+	}
+	res := ps.runAction(t, "clevermaps_send_password_reset", map[string]tftypes.Value{"emails": list(defaultMaxNewEmails + 1)})
+	expectAttrError(t, res.diagnostics, "max_emails", "")
+	if n := len(api.Journal()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+	res = ps.runAction(t, "clevermaps_send_password_reset", map[string]tftypes.Value{"emails": list(3), "max_emails": tftypes.NewValue(tftypes.Number, 3)})
+	if text := diagText(res.diagnostics); strings.Contains(text, "Too many addresses") {
+		t.Errorf("3 addresses under max_emails = 3 refused:\n%s", text)
 	}
 }

@@ -52,9 +52,9 @@ const (
 // provider as of baselineCommit, measured in the same run (batchBeforeVariant).
 const plan10kPreviousShare = 0.210
 
-// planBeforeTarget judges issue 13's bound on the N=10,000 no-change plan.
+// planBeforeTarget judges issue 17's bound on the N=10,000 no-change plan.
 func planBeforeTarget(results []*caseResult, plan10k, floor1k time.Duration, batch10kCut bool) target {
-	t := target{Name: fmt.Sprintf("batch N=10,000 no-change plan within 10%% of the same plan by the provider as of %s (before issue 13) in this run: <= 1.10x", baselineCommit[:7])}
+	t := target{Name: fmt.Sprintf("batch N=10,000 no-change plan within 1.25x the same plan by the provider as of %s (before issue 17 removed the fast paths) in this run: <= 1.25x", baselineCommit[:7])}
 	before := lookup(results, batchBeforeVariant.ID, 10000)
 	if before == nil || before.Skipped != "" || before.cutOff() || batch10kCut {
 		if before != nil && before.Skipped != "" {
@@ -73,7 +73,7 @@ func planBeforeTarget(results []*caseResult, plan10k, floor1k time.Duration, bat
 		t.Measured += fmt.Sprintf("; as shares of floor(1,000) %s: %.1f%% now, %.1f%% before (%.1f%% in the run of 2026-11-27)",
 			formatSeconds(floor1k), 100*now, 100*then, 100*plan10kPreviousShare)
 	}
-	t.Met = judged(x <= 1.10)
+	t.Met = judged(x <= 1.25)
 	return t
 }
 
@@ -136,11 +136,12 @@ func evaluateTargets(results []*caseResult) []target {
 
 	ts = append(ts, planBeforeTarget(results, plan10k, floor1k, batch10kCut))
 
-	t = target{Name: "1,000 data clevermaps_reset_token reads take no longer than 1,000 data http reads: <= 1.0x (issue 12)"}
+	// Parity within the noise of these machines, without fast paths (issue 17).
+	t = target{Name: "1,000 data clevermaps_reset_token reads within 1.15x of 1,000 data http reads: <= 1.15x (issue 17)"}
 	token1k, http1k := median(results, tokenVariant.ID, 1000), median(results, httpVariant.ID, 1000)
 	if x, ok := ratio(token1k, http1k); ok {
 		t.Measured = fmt.Sprintf("%s vs %s = %.2fx", formatSeconds(token1k), formatSeconds(http1k), x)
-		t.Met = judged(x <= 1.0)
+		t.Met = judged(x <= 1.15)
 	}
 	ts = append(ts, t)
 

@@ -103,12 +103,12 @@ func TestPlanBeforeTargetComparesWithTheBaselineInTheSameRun(t *testing.T) {
 		return r
 	}
 	floor := 30 * time.Second
-	now, before := withPlan(batchVariant, 11*time.Second), withPlan(batchBeforeVariant, 10*time.Second)
-	if got := planBeforeTarget([]*caseResult{now, before}, 11*time.Second, floor, false); got.status() != "met" || !strings.Contains(got.Measured, "1.10x") {
-		t.Errorf("11 s against 10 s: %s (%s), want met at 1.10x", got.status(), got.Measured)
+	now, before := withPlan(batchVariant, 12500*time.Millisecond), withPlan(batchBeforeVariant, 10*time.Second)
+	if got := planBeforeTarget([]*caseResult{now, before}, 12500*time.Millisecond, floor, false); got.status() != "met" || !strings.Contains(got.Measured, "1.25x") {
+		t.Errorf("12.5 s against 10 s: %s (%s), want met at 1.25x", got.status(), got.Measured)
 	}
-	if got := planBeforeTarget([]*caseResult{now, before}, 11200*time.Millisecond, floor, false); got.status() != "NOT MET" {
-		t.Errorf("11.2 s against 10 s: %s, want NOT MET", got.status())
+	if got := planBeforeTarget([]*caseResult{now, before}, 12600*time.Millisecond, floor, false); got.status() != "NOT MET" {
+		t.Errorf("12.6 s against 10 s: %s, want NOT MET", got.status())
 	}
 	skipped := &caseResult{Case: benchCase{V: batchBeforeVariant, N: 10000}, Skipped: "the repository has no commit 4cc35e1"}
 	if got := planBeforeTarget([]*caseResult{now, skipped}, 11*time.Second, floor, false); got.status() != "not measured" || !strings.Contains(got.Measured, "4cc35e1") {
@@ -125,7 +125,8 @@ func TestTokenReadTargetComparesWithDataHTTP(t *testing.T) {
 		want        string
 	}{
 		{2000 * time.Millisecond, 2000 * time.Millisecond, "met"},
-		{2100 * time.Millisecond, 2000 * time.Millisecond, "NOT MET"},
+		{2300 * time.Millisecond, 2000 * time.Millisecond, "met"},
+		{2400 * time.Millisecond, 2000 * time.Millisecond, "NOT MET"},
 	} {
 		results := []*caseResult{caseWith(tokenVariant, 1000, tc.token), caseWith(httpVariant, 1000, tc.http)}
 		found := false

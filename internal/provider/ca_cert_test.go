@@ -126,7 +126,7 @@ func TestProvider_caCertPEM(t *testing.T) {
 		t.Helper()
 		attrs["endpoint"] = str(endpoint)
 		ps := newProtocolServer(t, attrs)
-		return ps.readDataSource(t, "clevermaps_reset_token", map[string]tftypes.Value{"token": str(caTestToken)})
+		return ps.readResetToken(t, map[string]tftypes.Value{"token": str(caTestToken)})
 	}
 
 	t.Run("not trusted", func(t *testing.T) {

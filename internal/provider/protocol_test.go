@@ -213,9 +213,10 @@ func diagText(diags []*tfprotov6.Diagnostic) string {
 	return b.String()
 }
 
-// readDataSource runs ReadDataSource as Terraform core does after validating
+// readResetToken reads a clevermaps_reset_token as Terraform core does after validating
 // and planning, and returns the response.
-func (ps *protocolServer) readDataSource(t testing.TB, typeName string, attrs map[string]tftypes.Value) *tfprotov6.ReadDataSourceResponse {
+func (ps *protocolServer) readResetToken(t testing.TB, attrs map[string]tftypes.Value) *tfprotov6.ReadDataSourceResponse {
+	const typeName = "clevermaps_reset_token"
 	t.Helper()
 	resp, err := ps.ReadDataSource(t.Context(), &tfprotov6.ReadDataSourceRequest{
 		TypeName: typeName,

@@ -306,7 +306,7 @@ func TestProvider_retryAttemptsCountsRetries(t *testing.T) {
 					"max_delay_ms": tftypes.NewValue(tftypes.Number, 5),
 				}),
 			})
-			resp := ps.readDataSource(t, "clevermaps_reset_token", map[string]tftypes.Value{"token": str("tok-1")})
+			resp := ps.readResetToken(t, map[string]tftypes.Value{"token": str("tok-1")})
 			if !hasErrors(resp.Diagnostics) {
 				t.Errorf("a token check that always got 503 did not fail")
 			}

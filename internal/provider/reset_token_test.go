@@ -82,7 +82,7 @@ func TestResetTokenRead(t *testing.T) {
 	}
 	for token, want := range cases {
 		t.Run(token, func(t *testing.T) {
-			resp := ps.readDataSource(t, "clevermaps_reset_token", map[string]tftypes.Value{"token": str(token)})
+			resp := ps.readResetToken(t, map[string]tftypes.Value{"token": str(token)})
 			if hasErrors(resp.Diagnostics) {
 				t.Fatalf("read: %s", diagText(resp.Diagnostics))
 			}
@@ -108,7 +108,7 @@ func TestResetTokenRead_notAnAccount(t *testing.T) {
 		t.Run(body, func(t *testing.T) {
 			api.ClearFaults()
 			api.InjectFault(standin.EndpointVerifyToken, standin.Fault{Status: 200, Body: body})
-			resp := ps.readDataSource(t, "clevermaps_reset_token", map[string]tftypes.Value{"token": str("tok-any")})
+			resp := ps.readResetToken(t, map[string]tftypes.Value{"token": str("tok-any")})
 			text := diagText(resp.Diagnostics)
 			if !hasErrors(resp.Diagnostics) || !strings.Contains(text, "Verifying the reset token failed") ||
 				!strings.Contains(text, "does not answer as the CleverMaps API does") {

@@ -1,17 +1,17 @@
 package client
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/hostile"
 )
 
 func TestParseRetryAfter(t *testing.T) {
@@ -183,50 +183,6 @@ func (l *logRecorder) Warn(_ context.Context, msg string, fields map[string]any)
 	l.record("WARN", msg, fields)
 }
 
-// headerEchoServer answers every request with a malformed header line that
-// echoes the request line, the path decoded and the path query-escaped, so
-// that Go's transport error quotes the request's path in every form. It
-// serves until the test ends.
-func headerEchoServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return // The listener was closed.
-			}
-			go func() {
-				defer conn.Close()
-				_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-				r := bufio.NewReader(conn)
-				requestLine, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				for { // Skip the headers.
-					line, err := r.ReadString('\n')
-					if err != nil || line == "\r\n" {
-						break
-					}
-				}
-				requestLine = strings.TrimSpace(requestLine)
-				path := strings.Fields(requestLine)[1]
-				decoded, _ := url.PathUnescape(path)
-				// No colon: the line is not a header, and the transport
-				// says so, quoting it.
-				echo := strings.ReplaceAll("Echo "+requestLine+" "+decoded+" "+url.QueryEscape(decoded), ":", "")
-				_, _ = fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n%s\r\n\r\n", echo)
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String() + "/rest"
-}
-
 // TestRetryLogNeverShowsTheToken: a server that echoes the request line in a
 // malformed header makes Go's transport error quote the token's path. The
 // retry's WARN line must be scrubbed of the call's secrets like the returned
@@ -234,7 +190,7 @@ func headerEchoServer(t *testing.T) string {
 func TestRetryLogNeverShowsTheToken(t *testing.T) {
 	const token = "hdr-SECRET t0k+é~"
 	log := &logRecorder{}
-	cfg := faultConfig(headerEchoServer(t))
+	cfg := faultConfig(hostile.HeaderEchoServer(t))
 	cfg.Logger = log
 	c := newFaultClient(t, cfg)
 

@@ -2,26 +2,24 @@ package provider
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/hostile"
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
 )
 
@@ -386,7 +384,7 @@ func TestAccSecrets_echoedByServer(t *testing.T) {
 	scan := newSecretScanner(t, secrets...)
 	scan.pieces = true
 	files := secretFiles{dir: t.TempDir()}
-	echo := headerEchoServer(t)
+	echo := hostile.HeaderEchoServer(t)
 
 	var expect *regexp.Regexp
 	errorsSeen := 0
@@ -459,50 +457,4 @@ data "clevermaps_reset_token" "t" {
 	if !bytes.Contains(logData, []byte("CleverMaps API call failed, retrying")) || !bytes.Contains(logData, []byte("malformed MIME header")) {
 		t.Fatal("the TRACE log holds no retry line quoting the malformed header; the scan of it would prove nothing")
 	}
-}
-
-// headerEchoServer answers every request with a malformed header line that
-// echoes the request line, the path decoded and the path query-escaped, so
-// that Go's transport error quotes the request's path in every form. It
-// returns the endpoint to configure and serves until the test ends.
-func headerEchoServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return // The listener was closed.
-			}
-			go func() {
-				defer conn.Close()
-				_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-				r := bufio.NewReader(conn)
-				requestLine, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				for { // Skip the headers.
-					line, err := r.ReadString('\n')
-					if err != nil || line == "\r\n" {
-						break
-					}
-				}
-				fields := strings.Fields(requestLine)
-				if len(fields) < 2 {
-					return
-				}
-				decoded, _ := url.PathUnescape(fields[1])
-				// No colon: the line is not a header, and the transport
-				// says so, quoting it.
-				echo := strings.ReplaceAll("Echo "+strings.TrimSpace(requestLine)+" "+decoded+" "+url.QueryEscape(decoded), ":", "")
-				_, _ = fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n%s\r\n\r\n", echo)
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String() + "/rest"
 }

@@ -20,8 +20,11 @@ import (
 // The CleverMaps API does not document how it matches addresses; DESIGN.md
 // ("Assumptions") says what follows if it does not match this way.
 func Key(email string) string {
-	// A Caser keeps state between calls, so each call gets its own.
-	return cases.Fold().String(norm.NFC.String(email))
+	// A Caser keeps state between calls, so each call gets its own. Folding
+	// can leave text that composes again ("ß" plus a combining dot folds to
+	// "ss" plus the dot, which composes to "sṡ"), so the result is put in
+	// NFC once more: a key's key is itself.
+	return norm.NFC.String(cases.Fold().String(norm.NFC.String(email)))
 }
 
 // Same reports whether a and b are the same address by Key.

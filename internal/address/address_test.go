@@ -1,6 +1,9 @@
 package address
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+)
 
 func TestKey(t *testing.T) {
 	for _, c := range []struct {
@@ -30,9 +33,27 @@ func TestKey(t *testing.T) {
 
 // Key is idempotent, so a key can be stored and compared again.
 func TestKey_idempotent(t *testing.T) {
-	for _, s := range []string{"ſam@x.io", "İnfo@x.io", "jose\u0301@x.io", "STRASSE@x.io", "Ǆ@x.io"} {
+	for _, s := range []string{"ſam@x.io", "İnfo@x.io", "jose\u0301@x.io", "STRASSE@x.io", "Ǆ@x.io", "\u00df\u0307@x.io"} {
 		if k := Key(s); Key(k) != k {
 			t.Errorf("Key(Key(%q)) = %q, want %q", s, Key(k), k)
+		}
+	}
+}
+
+// Over seeded random strings of characters that fold or compose, a key is
+// its own key.
+func TestKey_idempotentRandom(t *testing.T) {
+	const seed = 7
+	r := rand.New(rand.NewPCG(seed, 0)) //nolint:gosec // Reproducible test input.
+	alphabet := []rune("aAsSßſİıiIeE\u0301\u0307\u0323\u00e9\u1e9e\u01c4\u01c5\u01c6Kk\u212a")
+	for i := range 50_000 {
+		b := make([]rune, 1+r.IntN(6))
+		for j := range b {
+			b[j] = alphabet[r.IntN(len(alphabet))]
+		}
+		s := string(b)
+		if k := Key(s); Key(k) != k {
+			t.Fatalf("case %d (seed %d): Key(Key(%q)) = %q, want %q", i, seed, s, Key(k), k)
 		}
 	}
 }

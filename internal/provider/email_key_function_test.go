@@ -85,7 +85,7 @@ func TestEmailKeyFunction_null(t *testing.T) {
 // skipped on Terraform 1.5.7 (make testacc-terraform) and runs on OpenTofu
 // 1.12.6 (make testacc).
 func TestAccEmailKeyFunction(t *testing.T) {
-	resource.UnitTest(t, resource.TestCase{
+	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

@@ -145,7 +145,7 @@ func isEmail(t *testing.T, v string) bool {
 // 1.7); the test is skipped on Terraform 1.5.7 (make testacc-terraform) and
 // runs on OpenTofu 1.12.6 (make testacc).
 func TestAccIsEmailFunction(t *testing.T) {
-	resource.UnitTest(t, resource.TestCase{
+	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

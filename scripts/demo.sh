@@ -8,14 +8,11 @@
 # token with the clevermaps_reset_token data source, and destroy cleans up.
 # Everything it starts or writes is removed on exit.
 #
-# Needs TOFU (path to the OpenTofu binary; `make demo` sets it), go and python3.
+# Needs TOFU (path to the OpenTofu binary; `make demo` sets it) and go: the
+# JSON it shows is read by scripts/demotool.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_cli tofu "${TOFU:-}"
-if ! command -v python3 >/dev/null; then
-  echo "error: the demo reads JSON with python3, which is not on PATH." >&2
-  exit 1
-fi
 
 work=$(mktemp -d)
 standin_pid=""
@@ -34,6 +31,8 @@ if [[ ! -t 1 ]]; then say() { printf '\n==> %s\n' "$*"; }; fi
 say "Building the provider and the stand-in API"
 build_dev_provider "$work/plugins"
 (cd "$REPO_ROOT" && go build -o "$work/clevermaps-standin" ./cmd/clevermaps-standin)
+(cd "$REPO_ROOT" && go build -o "$work/demotool" ./scripts/demotool)
+demotool() { "$work/demotool" "$@"; }
 
 say "Starting the stand-in API"
 "$work/clevermaps-standin" -listen 127.0.0.1:0 -url-file "$work/url" >"$work/standin.log" 2>&1 &
@@ -72,43 +71,20 @@ tofu() {
 
 # fetch_outbox FILE: saves the stand-in's outbox (a JSON array of
 # {"to","token","sentAt"}) to FILE.
-fetch_outbox() {
-  python3 - "$server_root/_standin/outbox" "$1" <<'PY'
-import json, sys, urllib.request
-with urllib.request.urlopen(sys.argv[1], timeout=10) as response:
-    mails = json.load(response)
-with open(sys.argv[2], "w") as out:
-    json.dump(mails, out)
-PY
-}
-
-# count_mails FILE
-count_mails() { python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))))' "$1"; }
+fetch_outbox() { demotool outbox "$server_root/_standin/outbox" "$1"; }
 
 say "tofu apply: one password-reset request per onboarding account"
 tofu apply -auto-approve -input=false -compact-warnings -var "endpoint=$endpoint"
 
 say "The stand-in's outbox (tokens shortened)"
 fetch_outbox "$work/outbox1.json"
-python3 - "$work/outbox1.json" <<'PY'
-import json, re, sys
-mails = json.load(open(sys.argv[1]))
-if not mails:
-    print("  (empty)")
-for mail in mails:
-    token = mail.get("token") or ""
-    sent = re.sub(r"\.\d+", "", mail.get("sentAt") or "?")  # whole seconds suffice
-    print(f"  {mail.get('to', '?'):<24} token {token[:6]}…  sent {sent}")
-PY
-mails_after_first_apply=$(count_mails "$work/outbox1.json")
+demotool table "$work/outbox1.json"
+mails_after_first_apply=$(demotool count "$work/outbox1.json")
 if ((mails_after_first_apply == 0)); then
   echo "error: no mail reached the outbox, so there is no token to check." >&2
   exit 1
 fi
-read -r first_to first_token < <(python3 -c '
-import json, sys
-mail = json.load(open(sys.argv[1]))[0]
-print(mail["to"], mail["token"])' "$work/outbox1.json")
+read -r first_to first_token < <(demotool first "$work/outbox1.json")
 
 say "tofu apply again, checking the token mailed to $first_to"
 tofu apply -auto-approve -input=false -compact-warnings \
@@ -116,30 +92,13 @@ tofu apply -auto-approve -input=false -compact-warnings \
 
 say "tofu output token_check"
 tofu output -json token_check >"$work/token_check.json"
-python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1])), indent=2))' "$work/token_check.json"
+demotool pretty "$work/token_check.json"
 fetch_outbox "$work/outbox2.json"
-mails_after_second_apply=$(count_mails "$work/outbox2.json")
+mails_after_second_apply=$(demotool count "$work/outbox2.json")
 
 say "tofu destroy"
 tofu destroy -auto-approve -input=false -compact-warnings \
   -var "endpoint=$endpoint" -var "verify_token=$first_token"
 
 say "What happened"
-python3 - "$work/token_check.json" "$first_to" "$mails_after_first_apply" "$mails_after_second_apply" <<'PY'
-import json, sys
-check = json.load(open(sys.argv[1])) or {}
-to, first, second = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-print(f"- The first apply asked the API for password resets; the stand-in sent {first} mail(s).")
-if second == first:
-    print("- The second apply sent no new mail: the requests were already in the state and")
-    print("  their triggers had not changed. It only read the token through the data source.")
-else:
-    print(f"- The second apply changed the outbox from {first} to {second} mail(s).")
-if check.get("valid"):
-    print(f"- The token mailed to {to} is valid and belongs to "
-          f"{check.get('full_name') or '(no name)'} <{check.get('email')}>.")
-else:
-    print(f"- The API says the token mailed to {to} is not valid.")
-print("- Destroy removed the requests from the state; a mail already sent cannot be recalled.")
-print("- The stand-in has been stopped and the temporary files removed.")
-PY
+demotool summary "$work/token_check.json" "$first_to" "$mails_after_first_apply" "$mails_after_second_apply"

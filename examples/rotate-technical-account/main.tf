@@ -92,7 +92,10 @@ resource "clevermaps_password_reset" "rotation" {
 
   lifecycle {
     precondition {
-      condition     = !var.rotate_now || ephemeral.clevermaps_reset_token.mail[0].email == var.account_email
+      # A conditional rather than `!var.rotate_now || ...`: only Terraform
+      # 1.12+ and OpenTofu 1.10+ skip the right side of || when the left
+      # decides, and without rotate_now there is no mail[0] to read.
+      condition     = var.rotate_now ? ephemeral.clevermaps_reset_token.mail[0].email == var.account_email : true
       error_message = "The reset token is unknown, expired, used, or belongs to another account; request a new reset mail."
     }
   }

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -40,6 +41,7 @@ var (
 	_ provider.Provider                       = (*clevermapsProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*clevermapsProvider)(nil)
 	_ provider.ProviderWithActions            = (*clevermapsProvider)(nil)
+	_ provider.ProviderWithFunctions          = (*clevermapsProvider)(nil)
 )
 
 // clevermapsProvider is the provider. One instance serves one provider block,
@@ -317,6 +319,15 @@ func (p *clevermapsProvider) Actions(context.Context) []func() action.Action {
 	return []func() action.Action{
 		newSendPasswordResetAction,
 		newResetPasswordAction,
+	}
+}
+
+// Functions are the provider-defined functions (Terraform 1.8+, OpenTofu
+// 1.7+). They need no configuration: older CLIs simply never call them.
+func (p *clevermapsProvider) Functions(context.Context) []func() function.Function {
+	return []func() function.Function{
+		newEmailKeyFunction,
+		newIsEmailFunction,
 	}
 }
 

@@ -7,6 +7,10 @@
 # `init` runs: a dev_overrides CLI config points the CLIs at the fresh
 # binary, so nothing is downloaded. Examples may use only the clevermaps
 # provider and the CLI's built-ins.
+# No example may set an endpoint, or a variable's default, to a literal URL:
+# the provider has no default endpoint so that a copied configuration cannot
+# mail real people by accident, and examples take it from a variable or
+# CLEVERMAPS_ENDPOINT.
 #
 # Needs TOFU and TERRAFORM (paths to the pinned OpenTofu and Terraform);
 # `make examples-check` sets them.
@@ -48,6 +52,10 @@ if ((${#dirs[@]} == 0)); then
 fi
 
 failed=0
+if grep -rnE --include='*.tf' '^[[:space:]]*(endpoint|default)[[:space:]]*=[[:space:]]*"https?://' examples; then
+  echo "FAIL: the lines above hard-code an endpoint; take it from a variable without a default." >&2
+  failed=1
+fi
 if ! "$TOFU" fmt -check -recursive -diff -no-color examples; then
   echo "FAIL: the files above are not formatted; run 'make fmt'." >&2
   failed=1

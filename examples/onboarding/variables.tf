@@ -1,5 +1,5 @@
 variable "endpoint" {
-  description = "Base URL of the CleverMaps REST API, for example https://secure.clevermaps.io/rest."
+  description = "Base URL of the CleverMaps REST API: https://staging.dev.clevermaps.io/rest (staging) or https://secure.clevermaps.io/rest (production). No default, so that nobody is mailed by accident."
   type        = string
 }
 

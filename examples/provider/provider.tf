@@ -1,7 +1,9 @@
 # The password-reset endpoints are anonymous: no credentials are needed.
 provider "clevermaps" {
-  # Defaults to https://secure.clevermaps.io/rest (or CLEVERMAPS_ENDPOINT).
-  endpoint = "https://secure.clevermaps.io/rest"
+  # Required, here or in the CLEVERMAPS_ENDPOINT environment variable (a value
+  # here wins): there is no default, so that a copied configuration never mails
+  # real people by accident.
+  endpoint = var.endpoint
 
   # Behind a proxy that inspects TLS, also trust its CA (or set CLEVERMAPS_CA_CERT_PEM).
   # ca_cert_pem = file("${path.module}/corporate-ca.pem")
@@ -15,4 +17,9 @@ provider "clevermaps" {
   }
   requests_per_second     = 20
   max_concurrent_requests = 16
+}
+
+variable "endpoint" {
+  description = "Base URL of the CleverMaps REST API: https://staging.dev.clevermaps.io/rest (staging) or https://secure.clevermaps.io/rest (production). No default, so that nobody is mailed by accident."
+  type        = string
 }

@@ -20,9 +20,8 @@ terraform {
 }
 
 variable "endpoint" {
-  description = "Base URL of the CleverMaps REST API."
+  description = "Base URL of the CleverMaps REST API: https://staging.dev.clevermaps.io/rest (staging) or https://secure.clevermaps.io/rest (production). No default, so that nobody is mailed by accident."
   type        = string
-  default     = "https://secure.clevermaps.io/rest"
 }
 
 variable "account_email" {

@@ -37,18 +37,18 @@ func Classify(err error) Unmailed {
 	var apiErr *client.APIError
 	switch {
 	case errors.Is(err, client.ErrOutcomeUnknown):
-		return Unmailed{Reason: ReasonOutcomeUnknown, Detail: "The request reached the API but its answer was lost (" + err.Error() + "); the mail may have been sent."}
+		return Unmailed{Reason: ReasonOutcomeUnknown, Detail: "The request went out, then " + client.Describe(err) + "; the mail may have been sent."}
 	case errors.Is(err, client.ErrNotSent):
-		return Unmailed{Reason: ReasonNotSent, Detail: "Not sent, the API did not act on it: " + err.Error() + "."}
+		return Unmailed{Reason: ReasonNotSent, Detail: "Not sent, the API did not act on it: " + client.Describe(err) + "."}
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
 		// Send's error for an address it never started.
 		return Unmailed{Reason: ReasonNotSent, Detail: "Not attempted before the operation's timeout or cancellation."}
 	case errors.Is(err, client.ErrNotFound):
 		return Unmailed{Reason: ReasonRejected, Detail: "No CleverMaps account has this address (the API answered 404)."}
 	case errors.As(err, &apiErr):
-		return Unmailed{Reason: ReasonRejected, Detail: "The API refused the request: " + err.Error() + "."}
+		return Unmailed{Reason: ReasonRejected, Detail: "The API refused the request: " + client.Describe(err) + "."}
 	}
-	return Unmailed{Reason: ReasonRejected, Detail: "The request failed: " + err.Error() + "."}
+	return Unmailed{Reason: ReasonRejected, Detail: "The request failed: " + client.Describe(err) + "."}
 }
 
 // Result is the outcome of one address's request.

@@ -24,11 +24,12 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// DefaultEndpoint is the production API; StagingEndpoint is CleverMaps'
-// staging environment.
+// ProductionEndpoint is CleverMaps' production API; StagingEndpoint is its
+// staging environment. Neither is a default: a Config names its endpoint, so
+// that nothing reaches real people's mailboxes by accident.
 const (
-	DefaultEndpoint = "https://secure.clevermaps.io/rest"
-	StagingEndpoint = "https://staging.dev.clevermaps.io/rest"
+	ProductionEndpoint = "https://secure.clevermaps.io/rest"
+	StagingEndpoint    = "https://staging.dev.clevermaps.io/rest"
 )
 
 // Defaults for the settings a Config leaves at zero.
@@ -58,7 +59,8 @@ func (nopLogger) Warn(context.Context, string, map[string]any)  {}
 
 // Config holds the settings of a Client. Zero values select the defaults.
 type Config struct {
-	// Endpoint is the API's base URL, for example DefaultEndpoint.
+	// Endpoint is the API's base URL, for example StagingEndpoint. It is
+	// required.
 	Endpoint string
 	// UserAgent is sent with every request.
 	UserAgent string
@@ -95,6 +97,7 @@ type Config struct {
 // use, and all its calls share one connection pool and one rate limit.
 type Client struct {
 	base      *url.URL
+	timeout   time.Duration
 	userAgent string
 	http      *retryablehttp.Client
 	log       Logger
@@ -159,6 +162,7 @@ func New(cfg Config) (*Client, error) {
 
 	c := &Client{
 		base:      base,
+		timeout:   cfg.Timeout,
 		userAgent: cfg.UserAgent,
 		log:       cfg.Logger,
 		pacer:     newPacer(cfg.RequestsPerSecond, cfg.Burst, cfg.MaxConcurrentRequests),
@@ -192,6 +196,13 @@ func New(cfg Config) (*Client, error) {
 		ResponseLogHook: c.logResponse,
 	}
 	return c, nil
+}
+
+// Host is the endpoint's host, with its port when the endpoint gives one,
+// for messages that say which API a call went to. It never contains a path,
+// which may carry a reset token.
+func (c *Client) Host() string {
+	return c.base.Host
 }
 
 // ParseEndpoint checks that endpoint is an absolute http or https URL without
@@ -273,16 +284,13 @@ func (c *Client) do(ctx context.Context, ci *callInfo, method string, u *url.URL
 		if resp != nil {
 			_ = resp.Body.Close()
 		}
-		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
-			err = ctxErr
-		}
-		return nil, &TransportError{Op: ci.op, Err: redactTransportError(err, secrets...), Attempts: ci.attempts}
+		return nil, &TransportError{Op: ci.op, Err: c.transportCause(ctx, err, secrets...), Attempts: ci.attempts}
 	}
 	defer resp.Body.Close()
 
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBodySize+1))
 	if err != nil {
-		return nil, &TransportError{Op: ci.op, Err: redactTransportError(fmt.Errorf("reading response: %w", err), secrets...), Attempts: ci.attempts}
+		return nil, &TransportError{Op: ci.op, Err: c.transportCause(ctx, fmt.Errorf("reading response: %w", err), secrets...), Attempts: ci.attempts}
 	}
 	if len(data) > maxBodySize {
 		return nil, &ResponseError{Op: ci.op, StatusCode: resp.StatusCode, Reason: fmt.Sprintf("the response body is larger than %d bytes", maxBodySize)}
@@ -291,6 +299,31 @@ func (c *Client) do(ctx context.Context, ci *callInfo, method string, u *url.URL
 		return nil, &ResponseError{Op: ci.op, StatusCode: resp.StatusCode, Reason: "the server answered with a redirect, which is not followed because the request carries secrets; check that the endpoint is the API's base URL"}
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
+}
+
+// transportCause makes a transport failure safe to show (see
+// redactTransportError) and types what callers tell people apart: a
+// connection that could not be opened (*UnreachableError), an attempt that
+// outlasted the request timeout while the call still had time
+// (*RequestTimeoutError), and the end of the call's own context, which
+// replaces whatever the transport made of it unless the error already says
+// why the call waited until then (rate limiting).
+func (c *Client) transportCause(ctx context.Context, err error, secrets ...string) error {
+	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) &&
+		!errors.Is(err, ErrRateLimited) && !errors.Is(err, ErrOwnRateLimit) {
+		err = ctxErr
+	}
+	safe := redactTransportError(err, secrets...)
+	switch {
+	case ctx.Err() != nil:
+		return safe
+	case errors.Is(err, context.DeadlineExceeded):
+		return &RequestTimeoutError{Timeout: c.timeout, Cause: safe}
+	}
+	if ue, ok := classifyUnreachable(safe, c.base.Host); ok {
+		return ue
+	}
+	return safe
 }
 
 func bodyOrNil(b []byte) any {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Sentinel errors for the outcomes callers branch on. Check them with
@@ -14,9 +15,28 @@ var (
 	ErrNotFound = errors.New("not found")
 
 	// ErrRateLimited reports that the server kept answering 429 Too Many
-	// Requests until the call's deadline: it refused the call without acting
-	// on it.
+	// Requests until the call's deadline, or that the pause it asked for (or
+	// the pace learned from its 429 answers) left this call no turn before
+	// its deadline: it refused the call, or never saw it, without acting on
+	// it. The concrete type is *RateLimitedError.
 	ErrRateLimited = errors.New("rate limited")
+
+	// ErrOwnRateLimit reports that the client's own configured request rate
+	// (Config.RequestsPerSecond) left a call no turn before its deadline: the
+	// request was never sent.
+	ErrOwnRateLimit = errors.New("the configured request rate left no turn for the request before the call's deadline")
+
+	// ErrRequestTimeout reports that a request got no complete answer
+	// within the per-attempt timeout (Config.Timeout) while the call itself
+	// still had time. The concrete type is *RequestTimeoutError.
+	ErrRequestTimeout = errors.New("no answer within the request timeout")
+
+	// ErrUnreachable reports that no connection to the API could be opened:
+	// its name did not resolve, the connection was refused, the TLS
+	// handshake or the certificate failed, or the network or proxy was in
+	// the way. Nothing was sent. The concrete type is *UnreachableError,
+	// whose Kind says which.
+	ErrUnreachable = errors.New("the API could not be reached")
 
 	// ErrPasswordRejected reports a 400 from the finish-reset call: the new
 	// password does not meet the server's requirements.
@@ -167,3 +187,88 @@ func (e *NotSentError) Unwrap() error { return e.Cause }
 
 // Is matches ErrNotSent.
 func (e *NotSentError) Is(target error) bool { return target == ErrNotSent }
+
+// RateLimitedError is ErrRateLimited with what the client saw: how many 429
+// answers this call waited out (0 when it never got to send, because the
+// pause another call's 429 set, or the pace learned from such answers, left
+// it no turn before its deadline).
+type RateLimitedError struct {
+	Answers429 int
+	Cause      error
+}
+
+func (e *RateLimitedError) Error() string {
+	if e.Answers429 == 0 {
+		return fmt.Sprintf("%s: the server asked to slow down and the call's deadline came before its turn: %v", ErrRateLimited, e.Cause)
+	}
+	return fmt.Sprintf("%s: the server answered 429 %d time(s) and the call's deadline came first: %v", ErrRateLimited, e.Answers429, e.Cause)
+}
+
+func (e *RateLimitedError) Unwrap() error { return e.Cause }
+
+// Is matches ErrRateLimited.
+func (e *RateLimitedError) Is(target error) bool { return target == ErrRateLimited }
+
+// RequestTimeoutError is ErrRequestTimeout with the timeout that ran out.
+type RequestTimeoutError struct {
+	Timeout time.Duration
+	Cause   error
+}
+
+func (e *RequestTimeoutError) Error() string {
+	return fmt.Sprintf("%s (%s): %v", ErrRequestTimeout, e.Timeout, e.Cause)
+}
+
+func (e *RequestTimeoutError) Unwrap() error { return e.Cause }
+
+// Is matches ErrRequestTimeout.
+func (e *RequestTimeoutError) Is(target error) bool { return target == ErrRequestTimeout }
+
+// UnreachableKind says why a connection to the API could not be opened.
+type UnreachableKind int
+
+// The kinds of UnreachableError.
+const (
+	// UnreachableNetwork: the connection could not be opened for another
+	// reason (no route to the host, network down, reset while connecting).
+	UnreachableNetwork UnreachableKind = iota
+	// UnreachableDNS: the host name did not resolve.
+	UnreachableDNS
+	// UnreachableRefused: the host refused the connection; nothing listens
+	// on that port, or a firewall turns it away.
+	UnreachableRefused
+	// UnreachableProxy: the proxy taken from the environment (HTTPS_PROXY,
+	// HTTP_PROXY) could not be reached.
+	UnreachableProxy
+	// UnreachableUntrustedCert: the server's certificate is signed by an
+	// authority this machine does not trust, typically a TLS-inspecting
+	// proxy's own CA.
+	UnreachableUntrustedCert
+	// UnreachableCertName: the server's certificate is for another name.
+	UnreachableCertName
+	// UnreachableCertInvalid: the server's certificate is expired, not yet
+	// valid, or otherwise unusable.
+	UnreachableCertInvalid
+	// UnreachableTLS: the TLS handshake failed for a reason other than the
+	// certificate, for example because the server does not speak TLS there.
+	UnreachableTLS
+)
+
+// UnreachableError reports that no connection to the API could be opened
+// (see ErrUnreachable). Host is what the client tried to reach: the
+// endpoint's host, or the proxy's address for UnreachableProxy. Err is the
+// redacted cause.
+type UnreachableError struct {
+	Kind UnreachableKind
+	Host string
+	Err  error
+}
+
+func (e *UnreachableError) Error() string {
+	return describeUnreachable(e) + ": " + e.Err.Error()
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// Is matches ErrUnreachable.
+func (e *UnreachableError) Is(target error) bool { return target == ErrUnreachable }

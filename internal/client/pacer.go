@@ -21,6 +21,15 @@ import (
 // have seen it, so the call's outcome is known (nothing happened).
 var errNotHandedOver = errors.New("the request was not sent")
 
+// Why a request waited in the pacer until its deadline: a pause that a 429
+// set, or a rate the pacer learned from 429 answers (both the server's
+// doing, reported as ErrRateLimited), or the rate the client was configured
+// with (ErrOwnRateLimit).
+var (
+	errServerPause = errors.New("the server asked to pause until after this call's deadline")
+	errLearnedPace = errors.New("the pace learned from the server's 429 answers left no turn before this call's deadline")
+)
+
 // pacer is the one gate every request of a client passes, whichever resource
 // or data source sends it: a token-bucket rate limit, a bound on requests in
 // flight, and a shared pause that a 429 sets so that all callers slow down
@@ -123,7 +132,7 @@ func (p *pacer) takeTurn(ctx context.Context) error {
 		p.mu.Lock()
 		wait := p.pauseUntil.Sub(now)
 		p.mu.Unlock()
-		why := "the server asked to pause until after this call's deadline"
+		why := errServerPause
 		if wait <= 0 {
 			if p.limiter.AllowN(now, 1) {
 				return nil
@@ -132,13 +141,16 @@ func (p *pacer) takeTurn(ctx context.Context) error {
 			// clock moves on even where rounding says it need not.
 			missing := 1 - p.limiter.TokensAt(now)
 			wait = max(time.Duration(math.Ceil(missing/float64(p.limiter.Limit())*float64(time.Second))), 1)
-			why = "no rate-limit token before this call's deadline"
+			why = ErrOwnRateLimit
+			if p.adaptive {
+				why = errLearnedPace
+			}
 		}
 		if hasDeadline && now.Add(wait).After(deadline) {
-			return fmt.Errorf("%w: %s", errNotHandedOver, why)
+			return fmt.Errorf("%w: %w", errNotHandedOver, why)
 		}
 		if err := sleepCtx(ctx, wait); err != nil {
-			return fmt.Errorf("%w: %w", errNotHandedOver, err)
+			return fmt.Errorf("%w: %w: %w", errNotHandedOver, why, err)
 		}
 	}
 }
@@ -270,8 +282,8 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		release, err := t.pacer.acquire(ctx)
 		if err != nil {
 			callCancel()
-			if ci.throttled > 0 {
-				err = fmt.Errorf("%w: the server answered 429 %d time(s) and the call's deadline came first: %w", ErrRateLimited, ci.throttled, err)
+			if ci.throttled > 0 || errors.Is(err, errServerPause) || errors.Is(err, errLearnedPace) {
+				err = &RateLimitedError{Answers429: ci.throttled, Cause: err}
 			}
 			return nil, err
 		}

@@ -98,13 +98,13 @@ func (c *Client) VerifyResetToken(ctx context.Context, token string) (*Account, 
 		if looksLikeHTML(r) {
 			return nil, &UnexpectedResponseError{Op: ci.op, StatusCode: r.status, Reason: "its body is an HTML page (a sign-in form or a proxy's page, for example), where the API answers with the account as JSON"}
 		}
-		return nil, &ResponseError{Op: ci.op, StatusCode: r.status, Reason: "the body is not the expected JSON account: " + safeMessage(err.Error(), token)}
+		return nil, &ResponseError{Op: ci.op, StatusCode: r.status, Reason: "its body is not the account the API sends: " + jsonProblem(err)}
 	}
 	if missing := missingAccountFields(&acct); len(missing) > 0 {
 		// A 200 with {}, null or some other JSON would otherwise pass for
 		// a valid token of an account with no id or address.
 		return nil, &UnexpectedResponseError{Op: ci.op, StatusCode: r.status,
-			Reason: "its body is not an account: " + strings.Join(missing, ", ") + " missing or empty, which the API's AccountDTO requires"}
+			Reason: "its body is not an account: " + strings.Join(missing, ", ") + " missing or empty, which every account the API sends has"}
 	}
 	return &acct, nil
 }
@@ -233,12 +233,12 @@ func unrecognizedSuccess(op Operation, r *response) string {
 	if r.status == want || len(body) == 0 {
 		return ""
 	}
-	kind := "a text body"
+	kind := "text"
 	switch {
 	case looksLikeHTML(r):
 		kind = "an HTML page (a sign-in form or a proxy's page, for example)"
 	case json.Valid(body):
-		kind = "a JSON body"
+		kind = "JSON"
 	}
 	return fmt.Sprintf("its body is %s, where the API answers %d %s with no body", kind, want, http.StatusText(want))
 }

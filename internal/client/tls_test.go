@@ -270,7 +270,7 @@ func TestParseCACertPEM(t *testing.T) {
 			if strings.Contains(err.Error(), string(keyPEM[40:80])) {
 				t.Errorf("the error shows key material: %v", err)
 			}
-			if _, err := New(Config{Endpoint: DefaultEndpoint, CACertPEM: []byte(tt.pem)}); tt.pem != "" && !errors.Is(err, ErrInvalidCACertPEM) {
+			if _, err := New(Config{Endpoint: ProductionEndpoint, CACertPEM: []byte(tt.pem)}); tt.pem != "" && !errors.Is(err, ErrInvalidCACertPEM) {
 				t.Errorf("New accepted the same PEM: %v", err)
 			}
 		})
@@ -279,7 +279,7 @@ func TestParseCACertPEM(t *testing.T) {
 
 func TestCACertPEM_withReplacedTransport(t *testing.T) {
 	ca := testca.New(t)
-	_, err := New(Config{Endpoint: DefaultEndpoint, CACertPEM: ca.CertPEM, Transport: http.DefaultTransport})
+	_, err := New(Config{Endpoint: ProductionEndpoint, CACertPEM: ca.CertPEM, Transport: http.DefaultTransport})
 	if err == nil {
 		t.Fatal("CA certificates were accepted for a transport they cannot reach")
 	}

@@ -95,12 +95,12 @@ func TestValidateConfig_caCertPEM(t *testing.T) {
 		"null":        tftypes.NewValue(tftypes.String, nil),
 		"unknown":     tftypes.NewValue(tftypes.String, tftypes.UnknownValue),
 	} {
-		if diags := validate(map[string]tftypes.Value{caCertPEMAttr: value}); hasErrors(diags) {
+		if diags := validate(map[string]tftypes.Value{"endpoint": str(unusedEndpoint), caCertPEMAttr: value}); hasErrors(diags) {
 			t.Errorf("%s: refused: %s", name, diagText(diags))
 		}
 	}
 	for name, value := range garbagePEMs(t, ca) {
-		diags := validate(map[string]tftypes.Value{caCertPEMAttr: str(value)})
+		diags := validate(map[string]tftypes.Value{"endpoint": str(unusedEndpoint), caCertPEMAttr: str(value)})
 		text := diagText(diags)
 		if !hasErrors(diags) {
 			t.Errorf("%s: accepted", name)

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -21,15 +22,26 @@ const allowInsecureHTTPAttr = "allow_insecure_http"
 
 var _ provider.ProviderWithValidateConfig = (*clevermapsProvider)(nil)
 
-// ValidateConfig refuses a plain http:// endpoint on a non-loopback host at
-// validate time, before any request can be sent. An endpoint from
-// CLEVERMAPS_ENDPOINT is not visible here; Configure checks it the same way.
+// ValidateConfig refuses, at validate time and before any request can be
+// sent, a provider block that names no endpoint while CLEVERMAPS_ENDPOINT is
+// unset too (the provider runs with the CLI's environment, so the variable
+// is what Configure will see), and a plain http:// endpoint on a
+// non-loopback host. Configure checks both again, with the endpoint from
+// the environment; the CLI skips this call for a configuration without a
+// provider block, so Configure's check is the one that always runs.
 func (p *clevermapsProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
 	var endpoint types.String
 	var allow types.Bool
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("endpoint"), &endpoint)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(allowInsecureHTTPAttr), &allow)...)
-	if resp.Diagnostics.HasError() || endpoint.IsNull() || endpoint.IsUnknown() || allow.IsUnknown() {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if endpoint.IsNull() && os.Getenv(EndpointEnvVar) == "" {
+		addMissingEndpoint(&resp.Diagnostics)
+		return
+	}
+	if endpoint.IsNull() || endpoint.IsUnknown() || allow.IsUnknown() {
 		return
 	}
 	if msg := insecureEndpointProblem(endpoint.ValueString(), "the provider configuration", allow.ValueBool()); msg != "" {

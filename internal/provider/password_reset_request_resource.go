@@ -186,14 +186,14 @@ func (r *passwordResetRequestResource) Create(ctx context.Context, req resource.
 	plan.Outcome = types.StringValue(outcomeSent)
 	if err := r.client.RequestPasswordReset(ctx, email); err != nil {
 		if !errors.Is(err, client.ErrOutcomeUnknown) {
-			requestResetDiagnostic(&resp.Diagnostics, path.Root("email"), email, err)
+			requestResetDiagnostic(&resp.Diagnostics, path.Root("email"), r.client.Host(), email, err)
 			return
 		}
 		// Recorded, with a warning rather than an error: an error would
 		// leave the resource tainted, and the next apply would mail again
 		// by itself (see unknownOutcomeRule).
 		plan.Outcome = types.StringValue(batch.ReasonOutcomeUnknown)
-		unknownOutcomeWarning(&resp.Diagnostics, path.Root("email"), email, err)
+		unknownOutcomeWarning(&resp.Diagnostics, path.Root("email"), r.client.Host(), email, err)
 	}
 
 	now := formatTime(r.now())

@@ -131,7 +131,7 @@ func TestAccPasswordResetRequest_unknownEmail(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      requestResetConfig(api, "nobody@example.com", "1"),
-			ExpectError: regexp.MustCompile(`(?s)No CleverMaps account exists for\s+"nobody@example.com"`),
+			ExpectError: regexp.MustCompile(`(?s)has no CleverMaps account for\s+"nobody@example.com"`),
 		}},
 	})
 	if got := api.Count(standin.EndpointRequestReset); got != 1 {

@@ -199,7 +199,8 @@ func (r *passwordResetRequestsResource) Schema(ctx context.Context, _ resource.S
 					"sentence. `reason` is `not_sent` (the request never reached the API, or the API refused it before " +
 					"acting, for example while rate limiting, until the timeout), `rejected` (the API answered that it " +
 					"did not mail, for example because no account has the address; `detail` has its message) or " +
-					"`outcome_unknown` (the request reached the API but its answer was lost; the mail may have been sent). " +
+					"`outcome_unknown` (the request went out, then the answer left open whether the mail went out: a 500 or " +
+					"502, a dropped connection, no answer in time; the mail may have been sent). " +
 					"Empty when every address was mailed.",
 				ElementType: unmailedType,
 				Computed:    true,
@@ -486,12 +487,13 @@ func (r *passwordResetRequestsResource) apply(ctx context.Context, m *passwordRe
 	sendCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	out := batch.Settle(mp, r.sendAll(sendCtx, mp.ToMail, concurrencyOf(*m)), formatTime(r.now()))
+	results := r.sendAll(sendCtx, mp.ToMail, concurrencyOf(*m))
+	out := batch.Settle(mp, results, formatTime(r.now()))
 	if !isUpdate && out.NobodyMailed() && len(out.Failures) > 0 {
-		addBatchFailures(diags, out.Failures, len(mp.ToMail), true)
+		addBatchFailures(diags, r.client.Host(), out.Failures, results, len(mp.ToMail), true)
 		return false
 	}
-	addBatchFailures(diags, out.Failures, len(mp.ToMail), isUpdate)
+	addBatchFailures(diags, r.client.Host(), out.Failures, results, len(mp.ToMail), isUpdate)
 
 	if m.ToMail.IsUnknown() {
 		m.ToMail = toMailValue(mp)
@@ -529,15 +531,16 @@ func (r *passwordResetRequestsResource) sendAll(ctx context.Context, emails []st
 }
 
 // addBatchFailures reports unmailed addresses, sorted, with the reason for
-// each, as an error or (asError false) a warning.
-func addBatchFailures(diags *diag.Diagnostics, failures map[string]batch.Unmailed, attempted int, asError bool) {
+// each and what to do about the causes (from their results' errors), as an
+// error or (asError false) a warning.
+func addBatchFailures(diags *diag.Diagnostics, host string, failures map[string]batch.Unmailed, results map[string]batch.Result, attempted int, asError bool) {
 	if len(failures) == 0 {
 		return
 	}
 	emails := slices.Sorted(maps.Keys(failures))
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d of %d addresses were not mailed; they are listed in `unmailed` with the reason. The addresses in `sent` are never mailed again; "+
-		"the next apply mails the addresses below again, except those whose outcome is unknown.\n", len(failures), attempted)
+	fmt.Fprintf(&b, "%d of %d addresses were not mailed via %s; they are listed in unmailed with the reason. The addresses in sent are never mailed again; "+
+		"the next apply mails the addresses below again, except those whose outcome is unknown.\n", len(failures), attempted, host)
 	unknown := 0
 	for i, e := range emails {
 		u := failures[e]
@@ -551,6 +554,11 @@ func addBatchFailures(diags *diag.Diagnostics, failures map[string]batch.Unmaile
 	if len(emails) > maxListedFailures {
 		fmt.Fprintf(&b, "\n- ... and %d more", len(emails)-maxListedFailures)
 	}
+	var errs []error
+	for _, e := range emails {
+		errs = append(errs, results[e].Err)
+	}
+	writeSteps(&b, failureSteps(errs))
 	if unknown > 0 {
 		fmt.Fprintf(&b, "\n\nFor %d address(es) the outcome is unknown: the mail may have been sent. They are not mailed again unless you set retry_unknown_outcomes = true; check with those users first if a second mail matters.", unknown)
 	}

@@ -491,7 +491,7 @@ func TestAccPasswordResetRequests_answerNotFromAPI(t *testing.T) {
 					expectSentKeys(),
 					expectUnmailed(map[string]string{adaEmail: "outcome_unknown"}),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("unmailed").AtMapKey(adaEmail).AtMapKey("detail"),
-						knownvalue.StringRegexp(regexp.MustCompile(`does not answer as the CleverMaps API does`))),
+						knownvalue.StringRegexp(regexp.MustCompile(`most likely not the CleverMaps API`))),
 					expectRequests{api, standin.EndpointRequestReset, 1},
 				},
 			},

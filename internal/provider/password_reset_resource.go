@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -271,41 +270,7 @@ func performReset(ctx context.Context, c *client.Client, in resetInput, diags *d
 	if err == nil {
 		return true
 	}
-	if summary, detail, ok := commonFailure(err); ok {
-		diags.AddAttributeError(in.tokenPath, summary, "Finishing the password reset: "+detail)
-		return false
-	}
-	var apiErr *client.APIError
-	switch {
-	case errors.Is(err, client.ErrTokenProbablyConsumed):
-		// The token is gone, so repeating cannot help; the reset most likely
-		// worked. Recording it (with a warning) keeps the next apply from
-		// failing on a token that no longer exists.
-		diags.AddAttributeWarning(in.tokenPath, "Password reset probably completed",
-			"The first attempt to finish the reset failed in a way that left its outcome unknown, and the reset token "+
-				"no longer exists, so that attempt most likely set the new password. Sign in with the new password to "+
-				"confirm. If it does not work, request a new reset mail and reset again with the new token.")
-		return true
-	case errors.Is(err, client.ErrNotFound):
-		diags.AddAttributeError(in.tokenPath, "Reset token unknown, expired or already used",
-			"The CleverMaps API does not accept this reset token: it is unknown, has expired, or was already used "+
-				"(tokens work once). Request a new reset mail and use the token from it.")
-	case errors.Is(err, client.ErrPasswordRejected) && errors.As(err, &apiErr):
-		msg := apiErr.Message
-		if msg == "" {
-			msg = "the password does not meet the requirements"
-		}
-		diags.AddAttributeError(in.passwordPath, "New password rejected",
-			fmt.Sprintf("The CleverMaps API rejected the new password: %s. A refused password normally leaves the token usable; choose a password that meets the requirements and apply again (if the token is refused then, request a new reset mail).", msg))
-	case errors.Is(err, client.ErrOutcomeUnknown):
-		diags.AddAttributeError(in.tokenPath, "Unknown whether the password was changed",
-			fmt.Sprintf("Finishing the password reset failed in a way that leaves open whether the server set the new password, "+
-				"and checking the token afterwards failed too: %s. It was not repeated blindly. Try signing in with the new password; "+
-				"if that fails, verify the token (clevermaps_reset_token) and apply again.", err))
-	default:
-		diags.AddAttributeError(in.tokenPath, "Finishing the password reset failed", fmt.Sprintf("%s.", err))
-	}
-	return false
+	return finishResetDiagnostic(diags, c.Host(), in, err)
 }
 
 // firstKnown returns the value of the first string that is set.

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -21,6 +22,7 @@ type protocolServer struct {
 	actionTypes                         map[string]tftypes.Object
 	resourceTypes                       map[string]tftypes.Object
 	dataSourceTypes                     map[string]tftypes.Object
+	ephemeralTypes                      map[string]tftypes.Object
 }
 
 // newProtocolServer starts the provider in-process and configures it with
@@ -54,6 +56,7 @@ func newProtocolServer(t testing.TB, providerAttrs map[string]tftypes.Value) *pr
 		actionTypes:               map[string]tftypes.Object{},
 		resourceTypes:             map[string]tftypes.Object{},
 		dataSourceTypes:           map[string]tftypes.Object{},
+		ephemeralTypes:            map[string]tftypes.Object{},
 	}
 	for name, s := range schemas.ActionSchemas {
 		ps.actionTypes[name] = objectType(s.Schema)
@@ -63,6 +66,9 @@ func newProtocolServer(t testing.TB, providerAttrs map[string]tftypes.Value) *pr
 	}
 	for name, s := range schemas.DataSourceSchemas {
 		ps.dataSourceTypes[name] = objectType(s)
+	}
+	for name, s := range schemas.EphemeralResourceSchemas {
+		ps.ephemeralTypes[name] = objectType(s)
 	}
 	return ps
 }
@@ -141,7 +147,13 @@ type invokeResult struct {
 // stopping at the first step that reports an error.
 func (ps *protocolServer) runAction(t testing.TB, actionType string, attrs map[string]tftypes.Value) invokeResult {
 	t.Helper()
-	ctx := t.Context()
+	return ps.runActionContext(t.Context(), t, actionType, attrs)
+}
+
+// runActionContext is runAction with a context of the caller's, which may
+// end (a deadline, a cancellation) while the action runs.
+func (ps *protocolServer) runActionContext(ctx context.Context, t testing.TB, actionType string, attrs map[string]tftypes.Value) invokeResult {
+	t.Helper()
 	config := ps.actionConfig(t, actionType, attrs)
 
 	vresp, err := ps.ValidateActionConfig(ctx, &tfprotov6.ValidateActionConfigRequest{ActionType: actionType, Config: config})

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -115,11 +116,12 @@ func (p *clevermapsProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 			"a technical account. The password-reset API needs no credentials, so neither does the provider.",
 		Attributes: map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("Base URL of the CleverMaps REST API. Defaults to the `%s` environment "+
-					"variable, or else to the production API, `%s`; the staging API is `%s`. Must be an `https://` URL "+
-					"(or `http://` on this machine's loopback; see `allow_insecure_http`) without user name, password, "+
-					"query or fragment.",
-					EndpointEnvVar, client.DefaultEndpoint, client.StagingEndpoint),
+				MarkdownDescription: fmt.Sprintf("Base URL of the CleverMaps REST API: `%s` for production or `%s` for "+
+					"staging. Required here or in the `%s` environment variable; when both are set, this attribute wins. "+
+					"There is no default, so that no configuration mails real people by accident: without either, "+
+					"the plan fails before anything is sent (and validate too, when there is a provider block). Must be an `https://` URL (or `http://` on this machine's "+
+					"loopback; see `allow_insecure_http`) without user name, password, query or fragment.",
+					client.ProductionEndpoint, client.StagingEndpoint, EndpointEnvVar),
 				Optional:   true,
 				Validators: []validator.String{endpointValidator{}},
 			},
@@ -218,12 +220,14 @@ func (p *clevermapsProvider) Configure(ctx context.Context, req provider.Configu
 				"or leave it out and set "+EndpointEnvVar+" instead.")
 		return
 	}
-	endpoint, source := client.DefaultEndpoint, "default"
-	if v, ok := os.LookupEnv(EndpointEnvVar); ok && v != "" {
-		endpoint, source = v, "the "+EndpointEnvVar+" environment variable"
-	}
+	// The block wins over the environment, as everywhere in Terraform.
+	endpoint, source := os.Getenv(EndpointEnvVar), "the "+EndpointEnvVar+" environment variable"
 	if !cfg.Endpoint.IsNull() {
 		endpoint, source = cfg.Endpoint.ValueString(), "the provider configuration"
+	}
+	if endpoint == "" && cfg.Endpoint.IsNull() {
+		addMissingEndpoint(&resp.Diagnostics)
+		return
 	}
 	if _, err := client.ParseEndpoint(endpoint); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Invalid CleverMaps endpoint",
@@ -285,6 +289,17 @@ func (p *clevermapsProvider) Configure(ctx context.Context, req provider.Configu
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data
 	resp.ActionData = data
+}
+
+// addMissingEndpoint reports that neither the provider block nor the
+// environment names an endpoint. There is no default: the API needs no
+// credentials, so a default of production would let any copied
+// configuration mail real people.
+func addMissingEndpoint(diags *diag.Diagnostics) {
+	diags.AddAttributeError(path.Root("endpoint"), "No CleverMaps endpoint",
+		fmt.Sprintf("The provider has no default endpoint, so that no configuration mails real people by accident. "+
+			"Set endpoint in the provider block, or the %s environment variable, to the API to use: %s for staging, "+
+			"or %s for production. Nothing was sent.", EndpointEnvVar, client.StagingEndpoint, client.ProductionEndpoint))
 }
 
 func (p *clevermapsProvider) userAgent(terraformVersion string) string {

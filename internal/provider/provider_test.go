@@ -3,9 +3,12 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -102,6 +105,19 @@ func newTestAPI(t *testing.T) *standin.Server {
 	t.Cleanup(func() { _ = api.Close() })
 	return api
 }
+
+// apiHost is the host (with port) of api's endpoint, as diagnostics name it.
+func apiHost(api *standin.Server) string {
+	u, err := url.Parse(api.URL())
+	if err != nil {
+		panic(err)
+	}
+	return u.Host
+}
+
+// unusedEndpoint is a loopback endpoint for provider instances that only
+// serve schemas and validation; nothing is ever sent to it.
+const unusedEndpoint = "http://127.0.0.1:9/rest"
 
 // providerBlock configures the provider against api with fast retries, so
 // that fault tests do not sleep for the production defaults: two retries,
@@ -315,4 +331,132 @@ func TestProvider_retryAttemptsCountsRetries(t *testing.T) {
 			}
 		})
 	}
+}
+
+// closedEndpoint returns an endpoint on a loopback port that nothing listens
+// on: a request there is refused, never delivered.
+func closedEndpoint(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return "http://" + addr + "/rest"
+}
+
+// expectMissingEndpoint checks for the error of a configuration that names
+// no endpoint: at the attribute, naming both official endpoints and the
+// environment variable.
+func expectMissingEndpoint(t *testing.T, diags []*tfprotov6.Diagnostic) {
+	t.Helper()
+	expectAttrError(t, diags, "endpoint", "")
+	text := diagText(diags)
+	for _, want := range []string{"No CleverMaps endpoint", client.ProductionEndpoint, client.StagingEndpoint, EndpointEnvVar} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the diagnostics do not name %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestProvider_endpointRequired checks that the endpoint has no default:
+// validation fails when neither the provider block nor CLEVERMAPS_ENDPOINT
+// names one (and only then), and so does Configure, which also sees a
+// configuration the CLI did not validate.
+func TestProvider_endpointRequired(t *testing.T) {
+	t.Setenv(EndpointEnvVar, "")
+	server := NewProtocol6Server("test")()
+	schemas, err := server.GetProviderSchema(t.Context(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := objectType(schemas.Provider)
+	validate := func(attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic {
+		resp, err := server.ValidateProviderConfig(t.Context(), &tfprotov6.ValidateProviderConfigRequest{Config: dynamicValue(t, typ, attrs)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Diagnostics
+	}
+
+	expectMissingEndpoint(t, validate(nil))
+	expectMissingEndpoint(t, validate(map[string]tftypes.Value{"request_timeout_ms": tftypes.NewValue(tftypes.Number, 1000)}))
+	// A value from a variable is unknown at validate time: Configure judges it.
+	if diags := validate(map[string]tftypes.Value{"endpoint": tftypes.NewValue(tftypes.String, tftypes.UnknownValue)}); len(diags) != 0 {
+		t.Errorf("an unknown endpoint was refused at validate time:\n%s", diagText(diags))
+	}
+	resp, err := server.ConfigureProvider(t.Context(), &tfprotov6.ConfigureProviderRequest{Config: dynamicValue(t, typ, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectMissingEndpoint(t, resp.Diagnostics)
+
+	t.Setenv(EndpointEnvVar, unusedEndpoint)
+	if diags := validate(nil); len(diags) != 0 {
+		t.Errorf("with %s set, validation failed:\n%s", EndpointEnvVar, diagText(diags))
+	}
+}
+
+// TestProvider_endpointPrecedence checks which endpoint the calls go to: the
+// provider block's when both are set, as everywhere in Terraform, and
+// CLEVERMAPS_ENDPOINT's when the block names none.
+func TestProvider_endpointPrecedence(t *testing.T) {
+	api := newTestAPI(t)
+	read := func(ps *protocolServer) {
+		t.Helper()
+		resp := ps.readResetToken(t, map[string]tftypes.Value{"token": str("tok-precedence")})
+		if hasErrors(resp.Diagnostics) {
+			t.Errorf("reading the token failed:\n%s", diagText(resp.Diagnostics))
+		}
+	}
+
+	t.Setenv(EndpointEnvVar, closedEndpoint(t))
+	read(newProtocolServer(t, endpointAttrs(api)))
+	if n := api.Count(standin.EndpointVerifyToken); n != 1 {
+		t.Errorf("with both set, the stand-in named in the block got %d request(s), want 1", n)
+	}
+
+	t.Setenv(EndpointEnvVar, api.URL())
+	read(newProtocolServer(t, nil))
+	if n := api.Count(standin.EndpointVerifyToken); n != 2 {
+		t.Errorf("with only %s set, the stand-in it names got %d request(s) in all, want 2", EndpointEnvVar, n)
+	}
+}
+
+// TestAccProvider_noEndpoint runs a configuration that names no endpoint
+// through the CLI: with CLEVERMAPS_ENDPOINT unset, plan fails before any
+// request, whether the provider block is missing (the CLI then skips
+// provider validation, and Configure refuses it) or present without
+// endpoint (validation refuses it).
+func TestAccProvider_noEndpoint(t *testing.T) {
+	t.Setenv(EndpointEnvVar, "")
+	resourceBlock := fmt.Sprintf("resource \"clevermaps_password_reset_request\" \"test\" {\n  email = %q\n}\n", adaEmail)
+	want := regexp.MustCompile(`(?s)No CleverMaps endpoint.*` + regexp.QuoteMeta(client.StagingEndpoint) + `.*` + regexp.QuoteMeta(client.ProductionEndpoint))
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: resourceBlock, ExpectError: want},
+			{Config: "provider \"clevermaps\" {\n  request_timeout_ms = 1000\n}\n" + resourceBlock, ExpectError: want},
+		},
+	})
+}
+
+// TestAccProvider_blockWinsOverEnvironment: with CLEVERMAPS_ENDPOINT naming
+// a closed port and the provider block the stand-in, the mail goes through
+// the stand-in.
+func TestAccProvider_blockWinsOverEnvironment(t *testing.T) {
+	api := newTestAPI(t)
+	t.Setenv(EndpointEnvVar, closedEndpoint(t))
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(api) + fmt.Sprintf("resource \"clevermaps_password_reset_request\" \"test\" {\n  email = %q\n}\n", adaEmail),
+			ConfigStateChecks: []statecheck.StateCheck{
+				expectRequests{api, standin.EndpointRequestReset, 1},
+			},
+		}},
+	})
 }

@@ -151,7 +151,8 @@ func TestResetPasswordAction_answerNotFromAPI(t *testing.T) {
 
 	res := ps.runAction(t, "clevermaps_reset_password", resetPasswordAttrs(token, password))
 	text := diagText(res.diagnostics)
-	if !hasErrors(res.diagnostics) || !strings.Contains(text, "does not answer as the CleverMaps API does") {
+	if !hasErrors(res.diagnostics) || !strings.Contains(text, "Endpoint does not answer as the CleverMaps API") ||
+		!strings.Contains(text, "Whether the password was set cannot be told") {
 		t.Errorf("diagnostics:\n%s", text)
 	}
 	if slices.Contains(res.progress, "New password set") {

@@ -105,7 +105,7 @@ func verifyResetToken(ctx context.Context, c *client.Client, token string, attr 
 	case errors.Is(err, client.ErrNotFound):
 		return resetTokenValue(token, nil), true
 	case err != nil:
-		verifyTokenDiagnostic(diags, attr, err)
+		verifyTokenDiagnostic(diags, attr, c.Host(), err)
 		return tftypes.Value{}, false
 	}
 	return resetTokenValue(token, acct), true

@@ -147,7 +147,7 @@ func TestAccResetTokenDataSource_serverError(t *testing.T) {
 		t.Fatal(err)
 	}
 	api.InjectFault(standin.EndpointVerifyToken, standin.Fault{Status: 500})
-	wantMessage := regexp.MustCompile(`(?s)Verifying the reset token failed.*500`)
+	wantMessage := regexp.MustCompile(`(?s)Checking the reset token failed.*500\s+Internal\s+Server\s+Error`)
 	var diagnostic string
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },

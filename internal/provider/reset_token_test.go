@@ -110,8 +110,8 @@ func TestResetTokenRead_notAnAccount(t *testing.T) {
 			api.InjectFault(standin.EndpointVerifyToken, standin.Fault{Status: 200, Body: body})
 			resp := ps.readResetToken(t, map[string]tftypes.Value{"token": str("tok-any")})
 			text := diagText(resp.Diagnostics)
-			if !hasErrors(resp.Diagnostics) || !strings.Contains(text, "Verifying the reset token failed") ||
-				!strings.Contains(text, "does not answer as the CleverMaps API does") {
+			if !hasErrors(resp.Diagnostics) || !strings.Contains(text, "Endpoint does not answer as the CleverMaps API") ||
+				!strings.Contains(text, "its body is not an account") {
 				t.Errorf("diagnostics:\n%s", text)
 			}
 		})

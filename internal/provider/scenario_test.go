@@ -504,7 +504,7 @@ type tfCore struct {
 func newTFCore(t *testing.T, providerAttrs func(tftypes.Object) map[string]tftypes.Value) *tfCore {
 	t.Helper()
 	// Configure needs the provider's schema; ask a throwaway instance.
-	probe := newProtocolServer(t, nil)
+	probe := newProtocolServer(t, map[string]tftypes.Value{"endpoint": str(unusedEndpoint)})
 	core := &tfCore{t: t}
 	core.ps = newProtocolServer(t, providerAttrs(probe.providerType))
 	schemas, err := core.ps.GetProviderSchema(t.Context(), &tfprotov6.GetProviderSchemaRequest{})

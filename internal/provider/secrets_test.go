@@ -248,7 +248,7 @@ func TestAccSecrets_errorPaths(t *testing.T) {
 			{
 				PreConfig: func() {
 					api.InjectFault(standin.EndpointVerifyToken, standin.Fault{Drop: true})
-					expectError(`Verifying the reset token failed`)
+					expectError(`Checking the reset token failed`)
 				},
 				Config: providerBlock(api) + fmt.Sprintf(`
 data "clevermaps_reset_token" "t" {
@@ -413,7 +413,7 @@ resource "clevermaps_password_reset" "t" {
 	}
 	steps = append(steps, resource.TestStep{
 		PreConfig: func() {
-			expect = regexp.MustCompile(`Verifying the reset token failed[\s\S]*malformed\s+MIME\s+header`)
+			expect = regexp.MustCompile(`Checking the reset token failed[\s\S]*not\s+valid\s+HTTP\s+\(a\s+malformed\s+header\s+line\)`)
 		},
 		Config: fmt.Sprintf(`
 provider "clevermaps" {

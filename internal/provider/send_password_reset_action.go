@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -147,7 +148,7 @@ func (a *sendPasswordResetAction) Invoke(ctx context.Context, req action.InvokeR
 	email := m.Email.ValueString()
 	resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("Requesting a password-reset mail for %s", email)})
 	if err := a.client.RequestPasswordReset(ctx, email); err != nil {
-		requestResetDiagnostic(&resp.Diagnostics, path.Root("email"), email, err)
+		requestResetDiagnostic(&resp.Diagnostics, path.Root("email"), a.client.Host(), email, err)
 		return
 	}
 	resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("Password-reset mail sent to %s", email)})
@@ -180,12 +181,12 @@ func (a *sendPasswordResetAction) invokeMany(ctx context.Context, m sendPassword
 			resp.SendProgress(action.InvokeProgressEvent{Message: "Password-reset mails: " + counts.String()})
 		}
 	})
-	addActionFailures(&resp.Diagnostics, failures, progress.Counts())
+	addActionFailures(&resp.Diagnostics, a.client.Host(), failures, progress.Counts())
 }
 
-// addActionFailures reports the addresses that did not get a mail, sorted,
-// with the reason for each.
-func addActionFailures(diags *diag.Diagnostics, failures map[string]error, counts batch.Counts) {
+// addActionFailures reports the addresses that did not get a mail from host,
+// sorted, with the reason for each and what to do about the causes.
+func addActionFailures(diags *diag.Diagnostics, host string, failures map[string]error, counts batch.Counts) {
 	if len(failures) == 0 {
 		return
 	}
@@ -195,8 +196,8 @@ func addActionFailures(diags *diag.Diagnostics, failures map[string]error, count
 	}
 	slices.Sort(emails)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d of %d password-reset requests did not succeed (%d failed, %d with an unknown outcome); "+
-		"the other %d addresses got a mail.\n", len(failures), counts.Total, counts.Failed, counts.Unknown, counts.Sent)
+	fmt.Fprintf(&b, "%d of %d password-reset requests via %s did not succeed (%d failed, %d with an unknown outcome); "+
+		"the other %d addresses got a mail.\n", len(failures), counts.Total, host, counts.Failed, counts.Unknown, counts.Sent)
 	for i, e := range emails {
 		if i == maxListedFailures {
 			fmt.Fprintf(&b, "\n- ... and %d more", len(emails)-maxListedFailures)
@@ -208,6 +209,7 @@ func addActionFailures(diags *diag.Diagnostics, failures map[string]error, count
 		fmt.Fprintf(&b, "\n\nFor %d address(es) the outcome is unknown: the server may have sent the mail, and the request "+
 			"was not repeated so that nobody gets two. Check with those users before mailing them again.", counts.Unknown)
 	}
+	writeSteps(&b, failureSteps(slices.Collect(maps.Values(failures))))
 	b.WriteString("\n\nInvoking the action again mails every address in the list again; to retry only the failed ones, list only them.")
 	diags.AddAttributeError(path.Root("emails"), "Some password-reset mails were not sent", b.String())
 }

@@ -2,11 +2,14 @@ package provider
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/client"
 )
 
 // One rule for unknown outcomes, for both reset-request resources and the
@@ -38,11 +41,12 @@ func retryUnknownOutcomesAttribute(effect string) schema.BoolAttribute {
 }
 
 // unknownOutcomeWarning reports a reset mail of the single resource whose
-// outcome is unknown.
-func unknownOutcomeWarning(diags *diag.Diagnostics, attr path.Path, email string, err error) {
+// outcome is unknown, sent to host.
+func unknownOutcomeWarning(diags *diag.Diagnostics, attr path.Path, host, email string, err error) {
 	diags.AddAttributeWarning(attr, "Unknown whether the reset mail was sent",
-		fmt.Sprintf("The request for a password-reset mail to %q reached the CleverMaps API, but its answer leaves open "+
-			"whether the mail went out: %s. It was not repeated, so that nobody gets two mails, and it is recorded with "+
+		fmt.Sprintf("The request for a password-reset mail to %q went out to %s, then %s; whether the mail went out is "+
+			"unknown. It was not repeated, so that nobody gets two mails, and it is recorded with "+
 			"outcome = \"outcome_unknown\". Ask the user whether the mail arrived. If it did, nothing needs to be done. If it "+
-			"did not, set retry_unknown_outcomes = true and apply again, which sends one new mail.", email, err))
+			"did not, set retry_unknown_outcomes = true and apply again, which sends one new mail.%s", email, host, client.Describe(err),
+			strings.TrimRight(" "+nextStep(err), " ")))
 }

@@ -165,7 +165,8 @@ func TestValidation_passwords(t *testing.T) {
 }
 
 func TestValidation_providerSettings(t *testing.T) {
-	ps := newProtocolServer(t, nil)
+	t.Setenv(EndpointEnvVar, "") // Validation must not find an endpoint elsewhere.
+	ps := newProtocolServer(t, map[string]tftypes.Value{"endpoint": str(unusedEndpoint)})
 	retryType := ps.providerType.AttributeTypes["retry"].(tftypes.Object) //nolint:forcetypeassert // retry is a single nested attribute.
 	retry := func(attempts, minMs, maxMs any) tftypes.Value {
 		v := func(x any) tftypes.Value { return tftypes.NewValue(tftypes.Number, x) }
@@ -190,7 +191,14 @@ func TestValidation_providerSettings(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			expectAttrError(t, ps.validateProvider(t, tc.attrs), tc.path, "")
+			if _, ok := tc.attrs["endpoint"]; !ok {
+				tc.attrs["endpoint"] = str(unusedEndpoint)
+			}
+			diags := ps.validateProvider(t, tc.attrs)
+			expectAttrError(t, diags, tc.path, "")
+			if len(diags) != 1 {
+				t.Errorf("want only the error at %s, got:\n%s", tc.path, diagText(diags))
+			}
 		})
 	}
 	if diags := ps.validateProvider(t, map[string]tftypes.Value{"endpoint": str("https://staging.dev.clevermaps.io/rest"), "retry": retry(3, 100, 100)}); hasErrors(diags) {
@@ -198,7 +206,7 @@ func TestValidation_providerSettings(t *testing.T) {
 	}
 	// attempts counts retries, so 0 (no retries) and 20 are allowed.
 	for _, attempts := range []int{0, 20} {
-		if diags := ps.validateProvider(t, map[string]tftypes.Value{"retry": retry(attempts, nil, nil)}); hasErrors(diags) {
+		if diags := ps.validateProvider(t, map[string]tftypes.Value{"endpoint": str(unusedEndpoint), "retry": retry(attempts, nil, nil)}); hasErrors(diags) {
 			t.Errorf("retry.attempts = %d rejected:\n%s", attempts, diagText(diags))
 		}
 	}

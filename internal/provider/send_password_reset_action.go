@@ -196,8 +196,12 @@ func addActionFailures(diags *diag.Diagnostics, host string, failures map[string
 	}
 	slices.Sort(emails)
 	var b strings.Builder
+	sent := "no address got a mail"
+	if counts.Sent > 0 {
+		sent = fmt.Sprintf("the other %d addresses got a mail", counts.Sent)
+	}
 	fmt.Fprintf(&b, "%d of %d password-reset requests via %s did not succeed (%d failed, %d with an unknown outcome); "+
-		"the other %d addresses got a mail.\n", len(failures), counts.Total, host, counts.Failed, counts.Unknown, counts.Sent)
+		"%s.\n", len(failures), counts.Total, host, counts.Failed, counts.Unknown, sent)
 	for i, e := range emails {
 		if i == maxListedFailures {
 			fmt.Fprintf(&b, "\n- ... and %d more", len(emails)-maxListedFailures)

@@ -256,16 +256,21 @@ func (c *Client) tokenURL(token string) *url.URL {
 }
 
 // isAmbiguousStatus reports a status after which a POST may or may not have
-// been acted on. 429 and 503 with Retry-After are refusals made before any
-// work, so they are not ambiguous.
+// been acted on: every 5xx, since a proxy or CDN in front of the API (520,
+// 524, ...) may answer after the API acted, except those that say the
+// request was not handled at all (501 Not Implemented, 505 HTTP Version Not
+// Supported) and the refusals made before any work (503 with Retry-After;
+// 429 is not a 5xx).
 func isAmbiguousStatus(r *response) bool {
-	switch r.status {
-	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
-		return true
-	case http.StatusServiceUnavailable:
+	switch {
+	case r.status < 500 || r.status > 599:
+		return false
+	case r.status == http.StatusNotImplemented, r.status == http.StatusHTTPVersionNotSupported:
+		return false
+	case r.status == http.StatusServiceUnavailable:
 		return r.header.Get("Retry-After") == ""
 	}
-	return false
+	return true
 }
 
 // isRefusal reports a status that servers send before doing any work: 429,

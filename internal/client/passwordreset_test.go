@@ -2,6 +2,7 @@ package client
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -181,6 +182,34 @@ func TestFinishPasswordReset_answersThatOnlyLookLikeSuccess(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), password) || strings.Contains(err.Error(), testToken) {
 				t.Errorf("error %q shows a secret", err)
+			}
+		})
+	}
+}
+
+// TestSend_serverErrorsAreUnknownOutcomes: after any 5xx a proxy or CDN may
+// have answered after the API acted (520, 524 ...), so the send is an unknown
+// outcome, sent once and never repeated; only 501 and 505 say the request
+// was not handled, and a caller may send it again.
+func TestSend_serverErrorsAreUnknownOutcomes(t *testing.T) {
+	for _, c := range []struct {
+		status  int
+		unknown bool
+	}{
+		{500, true}, {502, true}, {504, true}, {507, true}, {520, true}, {524, true}, {599, true},
+		{501, false}, {505, false},
+	} {
+		t.Run(fmt.Sprint(c.status), func(t *testing.T) {
+			srv := newCannedServer(t, c.status, "application/json", `{"status":`+fmt.Sprint(c.status)+`,"message":"failed"}`)
+			err := newTestClient(t, srv.URL+"/rest").RequestPasswordReset(t.Context(), testEmail)
+			if err == nil {
+				t.Fatal("got success")
+			}
+			if got := errors.Is(err, ErrOutcomeUnknown); got != c.unknown {
+				t.Errorf("%d: unknown outcome %v, want %v (%v)", c.status, got, c.unknown, err)
+			}
+			if c.unknown && srv.posts.Load() != 1 {
+				t.Errorf("%d: %d requests, want exactly 1", c.status, srv.posts.Load())
 			}
 		})
 	}

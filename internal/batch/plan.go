@@ -50,9 +50,11 @@ type Plan struct {
 	Adopted  []string          // AlreadyMailed addresses to record as sent
 	Kept     map[string]string // sent entries that stay, by spelling in Emails
 	Unmailed map[string]Unmailed
-	// Previous is the last sent time of each WhyResend address, which it
-	// keeps if Restrict takes it out of ToMail.
-	Previous map[string]string
+	// Previous is the last sent time of each WhyResend address, and
+	// PreviousUnmailed the entry of each WhyRetry address, which they keep
+	// if Restrict takes them out of ToMail.
+	Previous         map[string]string
+	PreviousUnmailed map[string]Unmailed
 }
 
 // Key is what two addresses must share to be the same address: the
@@ -93,7 +95,7 @@ func PlanMail(in Input, prior State, now time.Time) Plan {
 	emails := Distinct(in.Emails)
 	p := Plan{
 		Emails: emails, Kept: make(map[string]string, len(emails)), Unmailed: map[string]Unmailed{},
-		Why: map[string]string{}, Previous: map[string]string{},
+		Why: map[string]string{}, Previous: map[string]string{}, PreviousUnmailed: map[string]Unmailed{},
 	}
 	mail := func(e, why string) {
 		p.ToMail = append(p.ToMail, e)
@@ -122,6 +124,7 @@ func PlanMail(in Input, prior State, now time.Time) Plan {
 				continue
 			}
 			mail(e, WhyRetry)
+			p.PreviousUnmailed[e] = u
 			continue
 		}
 		mail(e, WhyNew)
@@ -152,12 +155,24 @@ func (p Plan) Restrict(planned map[string]string) Plan {
 	out.ToMail = make([]string, 0, len(planned))
 	out.Why = make(map[string]string, len(planned))
 	out.Kept = maps.Clone(p.Kept)
+	out.Unmailed = maps.Clone(p.Unmailed)
 	for _, e := range p.ToMail {
-		if _, ok := want[Key(e)]; ok {
+		_, planned := want[Key(e)]
+		switch at, resend := p.Previous[e]; {
+		case planned:
 			out.ToMail = append(out.ToMail, e)
 			out.Why[e] = p.Why[e]
-		} else if at, ok := p.Previous[e]; ok {
+		case resend:
 			out.Kept[e] = at
+		default:
+			// Plan and apply compute from the same configuration and state,
+			// so this does not happen; if it did, the address stays on
+			// record rather than being forgotten.
+			u, ok := p.PreviousUnmailed[e]
+			if !ok {
+				u = Unmailed{Reason: ReasonNotSent, Detail: "Not in the plan that was applied; the next plan lists it."}
+			}
+			out.Unmailed[e] = u
 		}
 	}
 	return out

@@ -206,3 +206,21 @@ func TestDistinct_addressKey(t *testing.T) {
 		t.Errorf("Distinct = %q, want %q", got, want)
 	}
 }
+
+// Restrict never forgets an address: one the applied plan did not list stays
+// on record as it was (a retry keeps its unmailed entry, a new address is
+// not_sent), so that the next plan lists it.
+func TestPlan_RestrictKeepsEveryAddress(t *testing.T) {
+	prior := State{Unmailed: map[string]Unmailed{"r@x.io": {Reason: ReasonRejected, Detail: "no"}}}
+	p := PlanMail(Input{Emails: []string{"r@x.io", "n@x.io", "m@x.io"}}, prior, t0)
+	got := p.Restrict(map[string]string{"m@x.io": WhyNew})
+	if fmt.Sprint(got.ToMail) != "[m@x.io]" {
+		t.Errorf("to mail %v, want [m@x.io]", got.ToMail)
+	}
+	if got.Unmailed["r@x.io"].Reason != ReasonRejected || got.Unmailed["n@x.io"].Reason != ReasonNotSent {
+		t.Errorf("unmailed %v, want r@x.io rejected and n@x.io not_sent", got.Unmailed)
+	}
+	if len(p.Unmailed) != 0 {
+		t.Errorf("Restrict changed the plan it came from: %v", p.Unmailed)
+	}
+}

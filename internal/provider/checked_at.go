@@ -27,7 +27,8 @@ func checkedAtAttribute() schema.StringAttribute {
 	return schema.StringAttribute{
 		MarkdownDescription: "When the provider last checked `resend_after`, in RFC 3339 format (UTC): the time of the " +
 			"last refresh, or of the apply that created the resource. A plan mails again what is due at this time, so " +
-			"that a saved plan applies exactly as it was reviewed, however long after it was made.",
+			"that a saved plan applies exactly as it was reviewed, however long after it was made. A plan made with " +
+			"`-refresh=false` does not move it, so it finds nothing newly due.",
 		Computed:      true,
 		PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 	}

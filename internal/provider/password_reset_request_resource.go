@@ -227,6 +227,11 @@ func (r *passwordResetRequestResource) ModifyPlan(ctx context.Context, req resou
 				"so this plan replaces the request and the apply sends a new mail.", state.Email.ValueString()))
 		return
 	}
+	if state.Outcome.ValueString() == batch.ReasonOutcomeUnknown {
+		// Never mailed again by itself, not even by resend_after: the one
+		// rule for unknown outcomes (unknown_outcome.go).
+		return
+	}
 	if plan.ResendAfter.IsNull() || plan.ResendAfter.IsUnknown() {
 		return
 	}

@@ -842,3 +842,24 @@ func TestAccPasswordResetRequest_unknownOutcome(t *testing.T) {
 		t.Errorf("%s got %d mails, want 2 (the dropped answer's, then the one asked for)", adaEmail, got)
 	}
 }
+
+// A request whose outcome is unknown is not mailed again by resend_after
+// either: only retry_unknown_outcomes does that.
+func TestPasswordResetRequest_unknownOutcomeIsNotResent(t *testing.T) {
+	api := newTestAPI(t)
+	ps := newProtocolServer(t, endpointAttrs(api))
+	config := map[string]tftypes.Value{"email": str(adaEmail), "resend_after": str("1h")}
+	prior := map[string]tftypes.Value{
+		"id": str("0123456789abcdef0123456789abcdef"), "email": str(adaEmail), "resend_after": str("1h"),
+		"requested_at": str(time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339)),
+		checkedAtAttr:  str(time.Now().UTC().Format(time.RFC3339)),
+		"outcome":      str(batch.ReasonOutcomeUnknown),
+	}
+	if resp := planRequest(t, ps, prior, config); len(resp.RequiresReplace) != 0 {
+		t.Errorf("due under resend_after with an unknown outcome: RequiresReplace = %v, want none", resp.RequiresReplace)
+	}
+	config["retry_unknown_outcomes"] = tftypes.NewValue(tftypes.Bool, true)
+	if resp := planRequest(t, ps, prior, config); len(resp.RequiresReplace) != 1 {
+		t.Errorf("with retry_unknown_outcomes: RequiresReplace = %v, want requested_at", resp.RequiresReplace)
+	}
+}

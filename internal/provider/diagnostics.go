@@ -28,115 +28,90 @@ var endpointChoice = fmt.Sprintf("%s (production) or %s (staging)", client.Produ
 // officialEndpoints is endpointChoice as a sentence of its own.
 var officialEndpoints = "The official endpoints are " + endpointChoice + "."
 
-// failureSummary is the summary of a failure whose cause is the same for
-// every call (the network, the endpoint, rate limiting, time), or fallback.
-func failureSummary(err error, fallback string) string {
+// advice is what a diagnostic says about a failure whose cause is the same
+// for every call (the network, the endpoint, rate limiting, time): its
+// summary, and the next step, where the cure lies in the configuration, the
+// network, the endpoint or the API's state. Either is "" when the caller must
+// say it.
+type advice struct{ summary, step string }
+
+// adviceFor classifies err once, for both failureSummary and nextStep.
+func adviceFor(err error) advice {
 	var ue *client.UnreachableError
 	var api *client.APIError
 	var re *client.ResponseError
 	switch {
 	case errors.Is(err, context.Canceled):
-		return "CleverMaps API call cancelled"
+		return advice{"CleverMaps API call cancelled", "Run Terraform again to finish it."}
 	case errors.Is(err, client.ErrRateLimited):
-		return "CleverMaps API is rate limiting"
+		return advice{"CleverMaps API is rate limiting", "The API refuses requests beyond its rate limit; request_timeout_ms does not count the time spent waiting for it. " +
+			"What helps: a requests_per_second in the provider block at or below the rate the API accepts, so that requests " +
+			"wait their turn instead of being refused; more time for the operation in the resource's timeouts block; or " +
+			"fewer addresses per apply (split the list into chunks)."}
 	case errors.Is(err, client.ErrOwnRateLimit):
-		return "Request rate too low to finish in time"
+		return advice{"Request rate too low to finish in time", "Raise requests_per_second in the provider block, give the operation more time in the resource's timeouts " +
+			"block, or mail fewer addresses per apply."}
 	case errors.As(err, &ue):
-		switch ue.Kind {
-		case client.UnreachableDNS:
-			return "CleverMaps API host not found"
-		case client.UnreachableRefused:
-			return "Connection to the CleverMaps API refused"
-		case client.UnreachableProxy:
-			return "Proxy not reachable"
-		case client.UnreachableUntrustedCert:
-			return "CleverMaps API certificate not trusted"
-		case client.UnreachableCertName, client.UnreachableCertInvalid:
-			return "CleverMaps API certificate not valid"
-		case client.UnreachableTLS:
-			return "Secure connection to the CleverMaps API failed"
-		}
-		return "CleverMaps API not reachable"
+		return unreachableAdvice(ue)
 	case errors.Is(err, client.ErrRequestTimeout):
-		return "CleverMaps API did not answer in time"
+		return advice{"CleverMaps API did not answer in time", "If the API is slow, raise request_timeout_ms in the provider block; if it never answers, check endpoint " +
+			"and this machine's network or proxy."}
 	case errors.Is(err, context.DeadlineExceeded):
-		return "CleverMaps API call timed out"
+		return advice{"CleverMaps API call timed out", "Give the operation more time in the resource's timeouts block, or, if the API answers slowly or not at all, " +
+			"check endpoint and this machine's network or proxy."}
 	case errors.Is(err, client.ErrNotCleverMaps):
-		return "Endpoint does not answer as the CleverMaps API"
+		return advice{"Endpoint does not answer as the CleverMaps API", "Check that endpoint is the API's base URL, " + endpointChoice + ", and that no proxy answers in its " +
+			"place: a sign-in page means the network wants a login first."}
 	case errors.As(err, &api) && (api.StatusCode == http.StatusUnauthorized || api.StatusCode == http.StatusForbidden):
-		return "Endpoint refused access"
+		return advice{"Endpoint refused access", "The password-reset API needs no credentials, so the endpoint is most likely not the CleverMaps API, or a " +
+			"proxy or firewall on the way refuses the request. Check endpoint, " + endpointChoice + ", and this network's " +
+			"proxy settings (HTTPS_PROXY, NO_PROXY)."}
 	case errors.As(err, &re) && re.StatusCode >= 300 && re.StatusCode < 400:
-		return "Endpoint answered with a redirect"
+		return advice{"Endpoint answered with a redirect", "Set endpoint to the API's base URL exactly, " + endpointChoice + ", with https:// and the /rest path."}
+	case errors.As(err, &re):
+		return advice{step: "Check that endpoint is the API's base URL, " + endpointChoice + ", and that no proxy answers in its place."}
+	case errors.As(err, &api) && api.StatusCode >= 500:
+		return advice{step: "The API is failing; apply again later. If it keeps failing, ask CleverMaps whether the API is down."}
+	case errors.As(err, &api) && api.StatusCode != http.StatusNotFound && api.StatusCode != http.StatusBadRequest:
+		return advice{step: "Check that endpoint is the API's base URL, " + endpointChoice + "."}
+	}
+	return advice{}
+}
+
+// unreachableAdvice is adviceFor a connection that could not be opened.
+func unreachableAdvice(ue *client.UnreachableError) advice {
+	switch ue.Kind {
+	case client.UnreachableDNS:
+		return advice{"CleverMaps API host not found", "Check the host name in endpoint (or " + EndpointEnvVar + ") for typos, and that this machine's DNS " +
+			"or VPN can resolve it. " + officialEndpoints}
+	case client.UnreachableRefused:
+		return advice{"Connection to the CleverMaps API refused", "Check the host and port in endpoint, and that the API (or the stand-in or tunnel it names) is running and reachable from this machine."}
+	case client.UnreachableProxy:
+		return advice{"Proxy not reachable", "Check the proxy settings of this machine (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) and that the proxy is running."}
+	case client.UnreachableUntrustedCert:
+		return advice{"CleverMaps API certificate not trusted", fmt.Sprintf("If a proxy on this network inspects TLS, give its CA certificate in the provider's %s (or the %s "+
+			"environment variable). Otherwise check that endpoint names the CleverMaps API.", caCertPEMAttr, CACertPEMEnvVar)}
+	case client.UnreachableCertName:
+		return advice{"CleverMaps API certificate not valid", "Check the host name in endpoint, " + endpointChoice + ": the server there presents a certificate for another name."}
+	case client.UnreachableCertInvalid:
+		return advice{"CleverMaps API certificate not valid", "Check this machine's clock, and that endpoint names the CleverMaps API, " + endpointChoice + "."}
+	case client.UnreachableTLS:
+		return advice{"Secure connection to the CleverMaps API failed", "Check that endpoint's scheme and port fit the server: https:// needs a port that speaks TLS. " + officialEndpoints}
+	}
+	return advice{"CleverMaps API not reachable", "Check this machine's network connection, VPN or proxy, and the host in endpoint."}
+}
+
+// failureSummary is adviceFor's summary, or fallback.
+func failureSummary(err error, fallback string) string {
+	if s := adviceFor(err).summary; s != "" {
+		return s
 	}
 	return fallback
 }
 
-// nextStep says what to do about a failure whose cure lies in the
-// configuration, the network, the endpoint or the API's state, or "" when
-// the caller must say it.
+// nextStep is adviceFor's next step, or "" when the caller must say it.
 func nextStep(err error) string {
-	var ue *client.UnreachableError
-	var api *client.APIError
-	var re *client.ResponseError
-	switch {
-	case errors.Is(err, context.Canceled):
-		return "Run Terraform again to finish it."
-	case errors.Is(err, client.ErrRateLimited):
-		return "The API refuses requests beyond its rate limit; request_timeout_ms does not count the time spent waiting for it. " +
-			"What helps: a requests_per_second in the provider block at or below the rate the API accepts, so that requests " +
-			"wait their turn instead of being refused; more time for the operation in the resource's timeouts block; or " +
-			"fewer addresses per apply (split the list into chunks)."
-	case errors.Is(err, client.ErrOwnRateLimit):
-		return "Raise requests_per_second in the provider block, give the operation more time in the resource's timeouts " +
-			"block, or mail fewer addresses per apply."
-	case errors.As(err, &ue):
-		return unreachableStep(ue)
-	case errors.Is(err, client.ErrRequestTimeout):
-		return "If the API is slow, raise request_timeout_ms in the provider block; if it never answers, check endpoint " +
-			"and this machine's network or proxy."
-	case errors.Is(err, context.DeadlineExceeded):
-		return "Give the operation more time in the resource's timeouts block, or, if the API answers slowly or not at all, " +
-			"check endpoint and this machine's network or proxy."
-	case errors.Is(err, client.ErrNotCleverMaps):
-		return "Check that endpoint is the API's base URL, " + endpointChoice + ", and that no proxy answers in its " +
-			"place: a sign-in page means the network wants a login first."
-	case errors.As(err, &api) && (api.StatusCode == http.StatusUnauthorized || api.StatusCode == http.StatusForbidden):
-		return "The password-reset API needs no credentials, so the endpoint is most likely not the CleverMaps API, or a " +
-			"proxy or firewall on the way refuses the request. Check endpoint, " + endpointChoice + ", and this network's " +
-			"proxy settings (HTTPS_PROXY, NO_PROXY)."
-	case errors.As(err, &re) && re.StatusCode >= 300 && re.StatusCode < 400:
-		return "Set endpoint to the API's base URL exactly, " + endpointChoice + ", with https:// and the /rest path."
-	case errors.As(err, &re):
-		return "Check that endpoint is the API's base URL, " + endpointChoice + ", and that no proxy answers in its place."
-	case errors.As(err, &api) && api.StatusCode >= 500:
-		return "The API is failing; apply again later. If it keeps failing, ask CleverMaps whether the API is down."
-	case errors.As(err, &api) && api.StatusCode != http.StatusNotFound && api.StatusCode != http.StatusBadRequest:
-		return "Check that endpoint is the API's base URL, " + endpointChoice + "."
-	}
-	return ""
-}
-
-// unreachableStep is nextStep for a connection that could not be opened.
-func unreachableStep(ue *client.UnreachableError) string {
-	switch ue.Kind {
-	case client.UnreachableDNS:
-		return "Check the host name in endpoint (or " + EndpointEnvVar + ") for typos, and that this machine's DNS " +
-			"or VPN can resolve it. " + officialEndpoints
-	case client.UnreachableRefused:
-		return "Check the host and port in endpoint, and that the API (or the stand-in or tunnel it names) is running and reachable from this machine."
-	case client.UnreachableProxy:
-		return "Check the proxy settings of this machine (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) and that the proxy is running."
-	case client.UnreachableUntrustedCert:
-		return fmt.Sprintf("If a proxy on this network inspects TLS, give its CA certificate in the provider's %s (or the %s "+
-			"environment variable). Otherwise check that endpoint names the CleverMaps API.", caCertPEMAttr, CACertPEMEnvVar)
-	case client.UnreachableCertName:
-		return "Check the host name in endpoint, " + endpointChoice + ": the server there presents a certificate for another name."
-	case client.UnreachableCertInvalid:
-		return "Check this machine's clock, and that endpoint names the CleverMaps API, " + endpointChoice + "."
-	case client.UnreachableTLS:
-		return "Check that endpoint's scheme and port fit the server: https:// needs a port that speaks TLS. " + officialEndpoints
-	}
-	return "Check this machine's network connection, VPN or proxy, and the host in endpoint."
+	return adviceFor(err).step
 }
 
 // join puts the non-empty sentences together.

@@ -57,20 +57,14 @@ type Plan struct {
 	PreviousUnmailed map[string]Unmailed
 }
 
-// Key is what two addresses must share to be the same address: the
-// project's one rule, address.Key, which the stand-in matches accounts by
-// too.
-func Key(email string) string {
-	return address.Key(email)
-}
-
-// Distinct returns emails once each by Key, in their first order and
+// Distinct returns emails once each by address.Key (the project's one rule,
+// which the stand-in matches accounts by too), in their first order and
 // spelling: the resource's emails has set semantics, so a repeated address is
 // mailed once.
 func Distinct(emails []string) []string {
 	seen := make(map[string]struct{}, len(emails))
 	return slices.DeleteFunc(slices.Clone(emails), func(e string) bool {
-		k := Key(e)
+		k := address.Key(e)
 		_, dup := seen[k]
 		seen[k] = struct{}{}
 		return dup
@@ -82,15 +76,15 @@ func Distinct(emails []string) []string {
 func PlanMail(in Input, prior State, now time.Time) Plan {
 	sentAt := make(map[string]string, len(prior.Sent))
 	for e, at := range prior.Sent {
-		sentAt[Key(e)] = at
+		sentAt[address.Key(e)] = at
 	}
 	left := make(map[string]Unmailed, len(prior.Unmailed))
 	for e, u := range prior.Unmailed {
-		left[Key(e)] = u
+		left[address.Key(e)] = u
 	}
 	adopt := make(map[string]struct{}, len(in.AlreadyMailed))
 	for _, e := range in.AlreadyMailed {
-		adopt[Key(e)] = struct{}{}
+		adopt[address.Key(e)] = struct{}{}
 	}
 	emails := Distinct(in.Emails)
 	p := Plan{
@@ -102,7 +96,7 @@ func PlanMail(in Input, prior State, now time.Time) Plan {
 		p.Why[e] = why
 	}
 	for _, e := range emails {
-		k := Key(e)
+		k := address.Key(e)
 		if at, ok := sentAt[k]; ok {
 			if in.ResendAfter > 0 && Due(at, in.ResendAfter, now) {
 				mail(e, WhyResend)
@@ -149,7 +143,7 @@ func (p Plan) Recipients(why string) []string {
 func (p Plan) Restrict(planned map[string]string) Plan {
 	want := make(map[string]struct{}, len(planned))
 	for e := range planned {
-		want[Key(e)] = struct{}{}
+		want[address.Key(e)] = struct{}{}
 	}
 	out := p
 	out.ToMail = make([]string, 0, len(planned))
@@ -157,7 +151,7 @@ func (p Plan) Restrict(planned map[string]string) Plan {
 	out.Kept = maps.Clone(p.Kept)
 	out.Unmailed = maps.Clone(p.Unmailed)
 	for _, e := range p.ToMail {
-		_, planned := want[Key(e)]
+		_, planned := want[address.Key(e)]
 		switch at, resend := p.Previous[e]; {
 		case planned:
 			out.ToMail = append(out.ToMail, e)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/address"
 )
 
 var t0 = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
@@ -156,7 +158,7 @@ func TestPlanMail_partition(t *testing.T) {
 		}
 		for _, e := range p.ToMail {
 			for s, sentAt := range prior.Sent {
-				if Key(s) == Key(e) && (in.ResendAfter == 0 || !Due(sentAt, in.ResendAfter, t0)) {
+				if address.Same(s, e) && (in.ResendAfter == 0 || !Due(sentAt, in.ResendAfter, t0)) {
 					t.Fatalf("case %d (seed %d): %s is mailed although it was sent at %s", i, seed, e, sentAt)
 				}
 			}

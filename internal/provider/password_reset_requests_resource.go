@@ -24,6 +24,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/address"
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/batch"
 )
 
@@ -416,10 +417,10 @@ func (r *passwordResetRequestsResource) ValidateConfig(ctx context.Context, req 
 	}
 	listed := make(map[string]struct{}, len(emails))
 	for _, e := range emails {
-		listed[batch.Key(e)] = struct{}{}
+		listed[address.Key(e)] = struct{}{}
 	}
 	for i, e := range adopted {
-		if _, ok := listed[batch.Key(e)]; !ok {
+		if _, ok := listed[address.Key(e)]; !ok {
 			resp.Diagnostics.AddAttributeError(path.Root("already_mailed").AtListIndex(i), "Address not in emails",
 				fmt.Sprintf("%q is in already_mailed but not in emails. already_mailed records addresses of emails that "+
 					"were mailed outside this resource; an address that is not in emails is most likely a typo, and the "+

@@ -75,20 +75,9 @@ func garbagePEMs(t *testing.T, ca *testca.CA) map[string]string {
 // the attribute path and without echoing the text, before any client exists.
 func TestValidateConfig_caCertPEM(t *testing.T) {
 	ca := testca.New(t)
-	// Not newProtocolServer: nothing is configured before validation.
-	server := NewProtocol6Server("test")()
-	schemas, err := server.GetProviderSchema(t.Context(), &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	typ := objectType(schemas.Provider)
-	validate := func(attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic {
-		resp, err := server.ValidateProviderConfig(t.Context(), &tfprotov6.ValidateProviderConfigRequest{Config: dynamicValue(t, typ, attrs)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp.Diagnostics
-	}
+	// Nothing is configured before validation.
+	ps := newUnconfiguredServer(t)
+	validate := func(attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic { return ps.validateProvider(t, attrs) }
 
 	for name, value := range map[string]tftypes.Value{
 		"certificate": str(string(ca.CertPEM)),
@@ -174,14 +163,9 @@ func TestProvider_caCertPEM(t *testing.T) {
 // attribute, and leaves no client that could send anything.
 func TestProvider_caCertPEMInvalidFromEnvironment(t *testing.T) {
 	t.Setenv(CACertPEMEnvVar, "not a certificate")
-	server := NewProtocol6Server("test")()
-	schemas, err := server.GetProviderSchema(t.Context(), &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	typ := objectType(schemas.Provider)
-	resp, err := server.ConfigureProvider(t.Context(), &tfprotov6.ConfigureProviderRequest{
-		Config: dynamicValue(t, typ, map[string]tftypes.Value{"endpoint": str("https://127.0.0.1:1/rest")}),
+	ps := newUnconfiguredServer(t)
+	resp, err := ps.ConfigureProvider(t.Context(), &tfprotov6.ConfigureProviderRequest{
+		Config: dynamicValue(t, ps.providerType, map[string]tftypes.Value{"endpoint": str("https://127.0.0.1:1/rest")}),
 	})
 	if err != nil {
 		t.Fatal(err)

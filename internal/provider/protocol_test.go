@@ -29,20 +29,24 @@ type protocolServer struct {
 // the given provider attributes (unset ones are null).
 func newProtocolServer(t testing.TB, providerAttrs map[string]tftypes.Value) *protocolServer {
 	t.Helper()
-	ctx := t.Context()
-	server := NewProtocol6Server("test")()
-	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil || hasErrors(schemas.Diagnostics) {
-		t.Fatalf("GetProviderSchema: %v %v", err, diagText(schemas.Diagnostics))
-	}
-	providerType := objectType(schemas.Provider)
-	config, err := tfprotov6.NewDynamicValue(providerType, tftypes.NewValue(providerType, withNulls(providerType, providerAttrs)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: &config, TerraformVersion: "1.14.0"})
+	ps := newUnconfiguredServer(t)
+	resp, err := ps.ConfigureProvider(t.Context(), &tfprotov6.ConfigureProviderRequest{
+		Config: dynamicValue(t, ps.providerType, providerAttrs), TerraformVersion: "1.14.0",
+	})
 	if err != nil || hasErrors(resp.Diagnostics) {
 		t.Fatalf("ConfigureProvider: %v %v", err, diagText(resp.Diagnostics))
+	}
+	return ps
+}
+
+// newUnconfiguredServer starts the provider in-process as the CLI has it
+// when it validates: schemas read, nothing configured.
+func newUnconfiguredServer(t testing.TB) *protocolServer {
+	t.Helper()
+	server := NewProtocol6Server("test")()
+	schemas, err := server.GetProviderSchema(t.Context(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil || hasErrors(schemas.Diagnostics) {
+		t.Fatalf("GetProviderSchema: %v %v", err, diagText(schemas.Diagnostics))
 	}
 	// terraform-plugin-go v0.31 still serves actions through this
 	// transitional interface; ProviderServer will absorb it later.
@@ -52,7 +56,7 @@ func newProtocolServer(t testing.TB, providerAttrs map[string]tftypes.Value) *pr
 	}
 	ps := &protocolServer{
 		ProviderServerWithActions: withActions,
-		providerType:              providerType,
+		providerType:              objectType(schemas.Provider),
 		actionTypes:               map[string]tftypes.Object{},
 		resourceTypes:             map[string]tftypes.Object{},
 		dataSourceTypes:           map[string]tftypes.Object{},

@@ -366,19 +366,8 @@ func expectMissingEndpoint(t *testing.T, diags []*tfprotov6.Diagnostic) {
 // configuration the CLI did not validate.
 func TestProvider_endpointRequired(t *testing.T) {
 	t.Setenv(EndpointEnvVar, "")
-	server := NewProtocol6Server("test")()
-	schemas, err := server.GetProviderSchema(t.Context(), &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	typ := objectType(schemas.Provider)
-	validate := func(attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic {
-		resp, err := server.ValidateProviderConfig(t.Context(), &tfprotov6.ValidateProviderConfigRequest{Config: dynamicValue(t, typ, attrs)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp.Diagnostics
-	}
+	ps := newUnconfiguredServer(t)
+	validate := func(attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic { return ps.validateProvider(t, attrs) }
 
 	expectMissingEndpoint(t, validate(nil))
 	expectMissingEndpoint(t, validate(map[string]tftypes.Value{"request_timeout_ms": tftypes.NewValue(tftypes.Number, 1000)}))
@@ -386,7 +375,7 @@ func TestProvider_endpointRequired(t *testing.T) {
 	if diags := validate(map[string]tftypes.Value{"endpoint": tftypes.NewValue(tftypes.String, tftypes.UnknownValue)}); len(diags) != 0 {
 		t.Errorf("an unknown endpoint was refused at validate time:\n%s", diagText(diags))
 	}
-	resp, err := server.ConfigureProvider(t.Context(), &tfprotov6.ConfigureProviderRequest{Config: dynamicValue(t, typ, nil)})
+	resp, err := ps.ConfigureProvider(t.Context(), &tfprotov6.ConfigureProviderRequest{Config: dynamicValue(t, ps.providerType, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

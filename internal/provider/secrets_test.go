@@ -65,6 +65,21 @@ func (s *secretScanner) forms() []string {
 	return out
 }
 
+// errorCheck is a TestCase's ErrorCheck that scans every failing step's
+// error and accepts the one *expect matches, counting the steps in *seen.
+// plugin-testing hands a step's error to ErrorCheck only when the step has no
+// ExpectError, so the steps name their expected error through expect.
+func (s *secretScanner) errorCheck(expect **regexp.Regexp, seen *int) func(error) error {
+	return func(err error) error {
+		*seen++
+		s.check("an error diagnostic", []byte(err.Error()))
+		if *expect != nil && (*expect).MatchString(err.Error()) {
+			return nil
+		}
+		return err
+	}
+}
+
 // check reports an error for every secret found in data.
 func (s *secretScanner) check(where string, data []byte) {
 	s.t.Helper()
@@ -236,14 +251,7 @@ func TestAccSecrets_errorPaths(t *testing.T) {
 		PreCheck:                 func() { testAccPreCheck(t) },
 		TerraformVersionChecks:   skipBelowWriteOnly,
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		ErrorCheck: func(err error) error {
-			errorsSeen++
-			scan.check("an error diagnostic", []byte(err.Error()))
-			if expect != nil && expect.MatchString(err.Error()) {
-				return nil
-			}
-			return err
-		},
+		ErrorCheck:               scan.errorCheck(&expect, &errorsSeen),
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {
@@ -435,15 +443,8 @@ data "clevermaps_reset_token" "t" {
 		PreCheck:                 func() { testAccPreCheck(t) },
 		TerraformVersionChecks:   skipBelowWriteOnly,
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		ErrorCheck: func(err error) error {
-			errorsSeen++
-			scan.check("an error diagnostic", []byte(err.Error()))
-			if expect != nil && expect.MatchString(err.Error()) {
-				return nil
-			}
-			return err
-		},
-		Steps: steps,
+		ErrorCheck:               scan.errorCheck(&expect, &errorsSeen),
+		Steps:                    steps,
 	})
 
 	if errorsSeen != len(steps) {

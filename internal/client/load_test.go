@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin/standintest"
 )
 
 // TestRequestPasswordResetUnderLoad sends 1,000 reset requests, one per
@@ -158,12 +159,12 @@ func (l *answerLog) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &standintest.StatusRecorder{ResponseWriter: w}
 		// Deferred, so that an aborted handler is noted as well.
 		defer func() {
 			l.mu.Lock()
 			defer l.mu.Unlock()
-			l.answers = append(l.answers, loggedAnswer{email: emailOf(body), status: sw.status, injected: w.Header().Get(standin.FaultHeader) != ""})
+			l.answers = append(l.answers, loggedAnswer{email: emailOf(body), status: sw.Status, injected: w.Header().Get(standin.FaultHeader) != ""})
 		}()
 		h.ServeHTTP(sw, r)
 	})
@@ -190,26 +191,3 @@ func emailOf(body []byte) string {
 	_ = json.Unmarshal(body, &req)
 	return req.Email
 }
-
-// statusWriter notes the status a handler writes; Unwrap lets the stand-in
-// reach the connection (to drop it).
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

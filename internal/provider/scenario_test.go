@@ -25,6 +25,7 @@ import (
 
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/batch"
 	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin"
+	"github.com/clevermaps/terraform-provider-clevermaps/internal/standin/standintest"
 )
 
 // batchTypeName is the resource the scenarios drive.
@@ -346,7 +347,7 @@ func (s *scenarioServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.inflight++
 	s.mu.Unlock()
-	rw := &statusRecorder{ResponseWriter: w}
+	rw := &standintest.StatusRecorder{ResponseWriter: w}
 	// Deferred, so that a handler that aborts (a dropped connection) is
 	// recorded as well.
 	defer func() {
@@ -354,7 +355,7 @@ func (s *scenarioServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer s.mu.Unlock()
 		s.inflight--
 		s.answers = append(s.answers, serverAnswer{
-			email: strings.ToLower(req.Email), status: rw.status, retryAfter: rw.Header().Get("Retry-After") != "",
+			email: strings.ToLower(req.Email), status: rw.Status, retryAfter: rw.Header().Get("Retry-After") != "",
 			injected: rw.Header().Get(standin.FaultHeader) != "",
 		})
 	}()
@@ -431,29 +432,6 @@ type serverView struct {
 	// complete request (see scenarioServer.conns).
 	abandonedConns int
 }
-
-// statusRecorder notes the status a handler writes. Unwrap lets the
-// stand-in hijack the connection to drop it.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusRecorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusRecorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // runFaults injects the scenario's faults on the request endpoint, one
 // after the other every FaultPeriod, until stop is closed.

@@ -335,3 +335,29 @@ func (r *recorder) Unwrap() http.ResponseWriter {
 	r.hijacked = true // Only Hijack and Flush go this way; a flushed answer is not checked either.
 	return r.ResponseWriter
 }
+
+// StatusRecorder passes a response through and notes the status the handler
+// wrote (200 when it wrote a body without one, 0 when it wrote nothing, as
+// when it dropped the connection). Tests use it to log the answers a server
+// gave.
+type StatusRecorder struct {
+	http.ResponseWriter
+	Status int
+}
+
+func (w *StatusRecorder) WriteHeader(code int) {
+	if w.Status == 0 {
+		w.Status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *StatusRecorder) Write(b []byte) (int, error) {
+	if w.Status == 0 {
+		w.Status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets the stand-in reach the connection, to drop it.
+func (w *StatusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
